@@ -1,0 +1,125 @@
+"""The `studykit` command line: check, build, stats."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from schema import LEVELS, ContentErrors, Corpus, load_corpus
+
+from .build import build, log, stale_outputs
+from .formats import FORMATS
+
+
+def fail(lines: list[str]) -> int:
+    for line in lines:
+        print(f"Error: {line}", file=sys.stderr)
+    return 1
+
+
+def load(content: Path) -> Corpus:
+    log(f"checking {content}")
+    return load_corpus(content)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the content and report every problem with its file and line."""
+    corpus = load(args.content)
+    drafts = len(corpus.questions) - len(corpus.published)
+    log(f"ok: {len(corpus.published)} published questions, {drafts} drafts, {len(corpus.sources)} sources")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the given formats (all when none is named); with --check, write nothing and fail on stale files."""
+    formats = list(dict.fromkeys(args.formats)) or list(FORMATS)
+    corpus = load(args.content)
+    out_dir = args.out or Path("output")
+    readme_dir = args.out or Path.cwd()
+    if args.check:
+        stale = stale_outputs(corpus, formats, out_dir, readme_dir)
+        if stale:
+            return fail(stale)
+        log("ok: generated files are up to date")
+        return 0
+    build(corpus, formats, out_dir, readme_dir)
+    return 0
+
+
+def stats_data(corpus: Corpus) -> dict:
+    """Counts per section and level, drafts and sources (the `stats --json` shape)."""
+    sections = []
+    for section in corpus.sections:
+        levels = {level: len(section.by_level(level)) for level in LEVELS}
+        drafts = sum(1 for q in section.questions if not q.published)
+        sections.append({"id": section.id, "title": section.title, "levels": levels, "drafts": drafts})
+    return {
+        "published": len(corpus.published),
+        "drafts": len(corpus.questions) - len(corpus.published),
+        "sections": sections,
+        "sources": len(corpus.sources),
+    }
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print questions per section and level, drafts and sources."""
+    data = stats_data(load(args.content))
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    width = max([len(s["title"]) for s in data["sections"]] + [7])
+    header = f"{'section':<{width}}  " + "  ".join(f"{lv:>12}" for lv in LEVELS) + f"  {'drafts':>6}"
+    print(header)
+    for s in data["sections"]:
+        print(f"{s['title']:<{width}}  " + "  ".join(f"{s['levels'][lv]:>12}" for lv in LEVELS) + f"  {s['drafts']:>6}")
+    total = len(data["sections"])
+    print(f"\n{data['published']} published, {data['drafts']} drafts, {total} sections, {data['sources']} sources")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="studykit", description="Validate study content and build its outputs.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler) -> argparse.ArgumentParser:  # noqa: ANN001
+        sub = commands.add_parser(name, help=handler.__doc__, description=handler.__doc__)
+        sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                         help="content folder (default: content/)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("check", cmd_check)
+    build_cmd = command("build", cmd_build)
+    build_cmd.add_argument("formats", nargs="*", metavar="FORMAT",
+                           help=f"one or more of: {', '.join(FORMATS)} (default: all)")
+    build_cmd.add_argument("--out", type=Path, metavar="DIR",
+                           help="output folder (default: output/, and README.md at the repository root)")
+    build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
+    stats = command("stats", cmd_stats)
+    stats.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = parser()
+    args = cli.parse_args(argv)
+    unknown = [f for f in getattr(args, "formats", []) if f not in FORMATS]
+    if unknown:
+        cli.error(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    try:
+        return args.handler(args)
+    except ContentErrors as exc:
+        return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; nothing was built"])
+    except KeyboardInterrupt:
+        print("interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+        if os.environ.get("STUDYKIT_DEBUG"):
+            raise
+        return fail([f"{type(exc).__name__}: {exc} (set STUDYKIT_DEBUG=1 for a traceback)"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The output formats `studykit build` knows, in build order."""
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import json_export, readme
+
+FORMATS: dict[str, ModuleType] = {"readme": readme, "json": json_export}
+PREREQUISITES = ""
+
+
+def describe_outputs(slug: str) -> list[tuple[str, str]]:
+    """(path, description) of every output, for the README's Quick start."""
+    rows = []
+    for name, module in FORMATS.items():
+        for file_name, description in module.outputs(slug):
+            rows.append((file_name if name == "readme" else f"output/{file_name}", description))
+    return rows

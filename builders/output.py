@@ -1,0 +1,40 @@
+"""Atomic output writing: stage every file, then rename all into place only on success."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class Staging:
+    """Collects outputs as temporary files beside their targets; `commit()` renames them."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Path, Path]] = []
+
+    def write_bytes(self, target: Path, data: bytes) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        self.pending.append((Path(tmp), target))
+        return target
+
+    def write_text(self, target: Path, text: str) -> Path:
+        return self.write_bytes(target, text.encode("utf-8"))
+
+    def commit(self) -> list[Path]:
+        """Move every staged file into place (each rename is atomic)."""
+        done = []
+        for tmp, target in self.pending:
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            done.append(target)
+        self.pending.clear()
+        return done
+
+    def discard(self) -> None:
+        """Remove staged files; the previous outputs stay as they were."""
+        for tmp, _ in self.pending:
+            tmp.unlink(missing_ok=True)
+        self.pending.clear()

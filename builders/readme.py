@@ -1,0 +1,137 @@
+"""README builder: README.md with a GitHub-anchored table of contents and every published answer."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from schema import LEVELS, Corpus, Question, Source
+from schema.markdown import RENDERER, inline_text
+
+from .slugger import Slugger
+from .templating import markdown_env, md_text
+
+NAME = "readme"
+FILE = "README.md"
+LEVEL_TITLES = {"basic": "Basic questions", "intermediate": "Intermediate questions", "advanced": "Advanced questions"}
+
+
+class ReadmeError(RuntimeError):
+    """The rendered README does not have the headings the table of contents links to."""
+
+
+def outputs(slug: str) -> list[tuple[str, str]]:
+    """File names this builder writes, with a description for the README."""
+    return [(FILE, "this README, with a table of contents whose every link lands on GitHub")]
+
+
+@dataclass
+class Heading:
+    """A heading of the README: its Markdown text and its GitHub anchor."""
+
+    text: str
+    anchor: str = ""
+
+
+@dataclass
+class Plan:
+    """Every heading of the document, in order, so anchors are assigned as GitHub will."""
+
+    headings: list[Heading] = field(default_factory=list)
+
+    def add(self, text: str) -> Heading:
+        heading = Heading(text)
+        self.headings.append(heading)
+        return heading
+
+    def assign_anchors(self) -> None:
+        slugger = Slugger()
+        for heading in self.headings:
+            heading.anchor = slugger.slug(inline_text(heading.text))
+
+
+def source_link(source: Source) -> str:
+    """A source as a Markdown link: 'Authors (year). Title.'"""
+    return f"[{md_text(source.authors)} ({source.year}). {md_text(source.title)}]({source.link})"
+
+
+def document_headings(markdown: str) -> list[str]:
+    """The Markdown source text of every heading, in order, as a parser sees them."""
+    tokens = RENDERER.parse(markdown)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, formats: list[str] | None = None,
+           prerequisites: str = "") -> dict[str, bytes]:
+    """Render README.md; verify that its headings are exactly the planned, anchored ones."""
+    plan = Plan()
+    fixed = {key: plan.add(text) for key, text in (("title", md_text(corpus.meta.title)),
+                                                    ("quick_start", "Quick start"), ("contents", "Contents"))}
+    sections = []
+    anchors: dict[str, Heading] = {}
+    for section in corpus.sections:
+        if not section.published:
+            continue
+        entry = {"heading": f"{section.number}. {md_text(section.title)}", "levels": []}
+        entry["h"] = plan.add(entry["heading"])
+        for rank, level in enumerate(LEVELS, start=1):
+            questions = section.by_level(level)
+            if not questions:
+                continue
+            level_entry = {"heading": f"{section.number}.{rank} {LEVEL_TITLES[level]}", "questions": []}
+            level_entry["h"] = plan.add(level_entry["heading"])
+            for q in questions:
+                anchors[q.id] = plan.add(q.question)
+                level_entry["questions"].append(q)
+            entry["levels"].append(level_entry)
+        sections.append(entry)
+    fixed["references"] = plan.add("References")
+    fixed["about"] = plan.add("About this repository")
+    plan.assign_anchors()
+
+    verbatim: list[str] = []  # answers are inserted after the layout's blank lines are tidied
+
+    def keep(markdown: str) -> str:
+        verbatim.append(markdown)
+        return f"\x00{len(verbatim) - 1}\x00"
+
+    def question_view(q: Question) -> dict:
+        return {
+            "heading": q.question,
+            "anchor": anchors[q.id].anchor,
+            "short_answer": q.short_answer,
+            "answer": keep(q.answer),
+            "sources": [source_link(corpus.sources[s]) for s in q.sources],
+            "related": [f"[{corpus.question(r).question}](#{anchors[r].anchor})" for r in q.related],
+        }
+
+    view_sections = [
+        {
+            "heading": s["heading"], "anchor": s["h"].anchor,
+            "levels": [{"heading": lv["heading"], "anchor": lv["h"].anchor,
+                        "questions": [question_view(q) for q in lv["questions"]]} for lv in s["levels"]],
+        }
+        for s in sections
+    ]
+    cited = sorted({sid for q in corpus.published for sid in q.sources},
+                   key=lambda sid: (corpus.sources[sid].authors.casefold(), corpus.sources[sid].year))
+    from . import formats as registry  # the registry imports this module
+
+    text = markdown_env().get_template("README.md.j2").render(
+        meta=corpus.meta,
+        corpus=corpus,
+        fixed=fixed,
+        sections=view_sections,
+        stats={"published": len(corpus.published)},
+        references=[source_link(corpus.sources[sid]) for sid in cited],
+        outputs=[{"path": p, "description": d} for p, d in (outputs_list or registry.describe_outputs(corpus.meta.slug))],
+        formats=formats or list(registry.FORMATS),
+        prerequisites=prerequisites or registry.PREREQUISITES,
+    )
+    text = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+    text = re.sub("\x00(\\d+)\x00", lambda m: verbatim[int(m.group(1))], text)
+    found = document_headings(text)
+    expected = [h.text for h in plan.headings]
+    if found != expected:
+        missing = [h for h in expected if h not in found] or [h for h in found if h not in expected]
+        raise ReadmeError(f"README headings differ from the planned ones (first difference: {missing[:1]!r})")
+    return {FILE: text.encode("utf-8")}

@@ -1,0 +1,102 @@
+"""Checks on Markdown fields: raw HTML, headings, links, stray `$`, TeX, mojibake."""
+from __future__ import annotations
+
+import re
+
+from ftfy.badness import is_bad
+
+from .errors import Problem
+from .markdown import VALIDATOR, walk
+from .tex import tex_error
+
+SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+SINGLE_BYTE_CODECS = ("mac_roman", "cp1252", "latin-1")
+
+
+def is_mojibake(line: str) -> bool:
+    """ftfy's badness heuristic, plus UTF-8 that was decoded with a single-byte codepage.
+
+    ftfy misses Mac Roman damage such as `‚àöd‚Çñ` (for `√dₖ`); such text re-encodes with
+    that codepage into valid UTF-8, which ordinary text practically never does.
+    """
+    if line.isascii():
+        return False
+    if is_bad(line):
+        return True
+    for codec in SINGLE_BYTE_CODECS:
+        try:
+            repaired = line.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if repaired != line:
+            return True
+    return False
+
+
+def text_problems(text: str, path: str, field: str, first_line: int) -> list[Problem]:
+    """Mojibake (ftfy's badness heuristic), replacement characters and control characters."""
+    problems = []
+    for offset, line in enumerate(text.split("\n")):
+        where = first_line + offset
+        if "\ufffd" in line:
+            problems.append(Problem(path, where, field, "contains U+FFFD (text was decoded with errors)"))
+        elif is_mojibake(line):
+            problems.append(Problem(path, where, field, f"looks like mojibake: {line.strip()[:60]!r}"))
+        if any(ord(c) < 32 and c not in "\t" for c in line):
+            problems.append(Problem(path, where, field, "contains a control character"))
+    return problems
+
+
+def markdown_problems(
+    markdown: str, path: str, field: str, first_line: int, *, inline_only: bool = False,
+    single_paragraph: bool = False, allow_math: bool = True,
+) -> list[Problem]:
+    """Everything a Markdown field may not contain, each with its line."""
+    problems = text_problems(markdown, path, field, first_line)
+    try:
+        tokens = VALIDATOR.parseInline(markdown) if inline_only else VALIDATOR.parse(markdown)
+    except RecursionError:
+        return problems + [Problem(path, first_line, field, "Markdown is nested too deeply")]
+    paragraphs = 0
+    for token, parent in walk(tokens):
+        block = parent or token
+        line = first_line + (block.map[0] if block.map else 0)
+        if parent is not None and parent.map:
+            # count line breaks before this child inside its paragraph
+            index = parent.children.index(token) if parent.children else 0
+            line += sum(1 for c in parent.children[:index] if c.type in ("softbreak", "hardbreak"))
+        kind = token.type
+        if kind in ("html_block", "html_inline"):
+            problems.append(Problem(path, line, field, f"raw HTML is not allowed: {token.content.strip()[:40]!r}"))
+        elif kind == "heading_open":
+            problems.append(Problem(path, line, field, "headings are not allowed here; use a bold lead-in"))
+        elif kind == "paragraph_open":
+            paragraphs += 1
+        elif single_paragraph and kind.endswith("_open") and kind not in (
+            "paragraph_open", "strong_open", "em_open", "s_open", "link_open"
+        ):
+            problems.append(Problem(path, line, field, f"must be one plain paragraph (found {kind[:-5]})"))
+        elif kind in ("math_block", "math_block_label") and single_paragraph:
+            problems.append(Problem(path, line, field, "display math is not allowed here; use $...$"))
+        if kind == "link_open":
+            href = str(token.attrs.get("href", ""))
+            if inline_only:
+                problems.append(Problem(path, line, field, "links are not allowed here"))
+            elif not SAFE_LINK.match(href):
+                problems.append(Problem(path, line, field, f"links must be absolute http(s) URLs: {href[:60]!r}"))
+        elif kind == "image":
+            problems.append(Problem(path, line, field, f"images are not supported: {token.attrs.get('src', '')!r}"))
+        elif kind == "text" and "$" in token.content:
+            problems.append(Problem(path, line, field, "stray '$' (unclosed math?); write \\$ for a dollar sign"))
+        elif kind in ("math_inline", "math_block", "math_block_label"):
+            if not allow_math:
+                problems.append(Problem(path, line, field, "math is not allowed here; write it in Unicode (e.g. √dₖ)"))
+            else:
+                error = tex_error(token.content.strip(), kind != "math_inline")
+                if error:
+                    problems.append(Problem(path, line, field, f"formula does not parse: {error}"))
+    if single_paragraph and paragraphs > 1:
+        problems.append(Problem(path, first_line, field, "must be a single paragraph"))
+    return problems

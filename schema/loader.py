@@ -1,0 +1,274 @@
+"""Load and validate content/ into one frozen Corpus, reporting every problem at once."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .checks import markdown_problems, text_problems
+from .errors import ContentErrors, Problem, display_path
+from .frontmatter import Located, parse_yaml_mapping, split_front_matter
+from .models import LEVELS, Corpus, Metadata, Question, Section, Source
+
+MAX_FILE_BYTES = 1_000_000
+MAX_CORPUS_BYTES = 50_000_000
+SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
+TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", "anki-notes.lock.json"}
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+def load_corpus(content_dir: Path) -> Corpus:
+    """Read and validate everything under `content_dir`; raise ContentErrors listing ALL problems."""
+    return _Loader(Path(content_dir)).load()
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """A pydantic error as a short sentence for a content author."""
+    kind, value = error["type"], error.get("input")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", ", ")
+        return f"{value!r} is not one of {expected}"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind.endswith("_type") and not isinstance(value, (dict, list)):
+        hint = " (quote the value)" if isinstance(value, (int, float, bool)) or value is None else ""
+        return f"{error['msg'].lower()}, got {type(value).__name__} {value!r}{hint}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} does not match {error.get('ctx', {}).get('pattern', '')}"
+    return error["msg"]
+
+
+class _Loader:
+    """One load: reads files, collects problems, builds the Corpus if there are none."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.total_bytes = 0
+        self.located: dict[str, Located] = {}
+
+    # -- reading -------------------------------------------------------------------------
+    def rel(self, path: Path) -> str:
+        return display_path(path)
+
+    def read_text(self, path: Path) -> str | None:
+        """Read a file as UTF-8, refusing symlinks out of content/, NUL bytes and huge files."""
+        shown = self.rel(path)
+        try:
+            if not path.resolve().is_relative_to(self.root.resolve()):
+                self.problems.append(Problem(shown, 0, "", "points outside the content folder"))
+                return None
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.problems.append(Problem(shown, 0, "", f"file is {size} bytes (limit {MAX_FILE_BYTES})"))
+                return None
+            self.total_bytes += size
+            if self.total_bytes > MAX_CORPUS_BYTES:
+                self.problems.append(Problem(shown, 0, "", f"corpus exceeds {MAX_CORPUS_BYTES} bytes"))
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.problems.append(Problem(shown, 0, "", f"cannot read: {exc.strerror or exc}"))
+            return None
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            self.problems.append(Problem(shown, line, "", "contains a NUL byte (binary file?)"))
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.append(Problem(shown, line, "", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"))
+            return None
+        return unicodedata.normalize("NFC", text.removeprefix("\ufeff").replace("\r\n", "\n"))
+
+    def read_mapping(self, path: Path) -> Located | None:
+        text = self.read_text(path)
+        if text is None:
+            return None
+        located, problems = parse_yaml_mapping(text, self.rel(path))
+        self.problems += problems
+        return located
+
+    def validate(self, model: type[BaseModel], data: dict[str, Any], located: Located, path: str, prefix: Any = None) -> Any:
+        """Validate `data` with `model`; every error becomes a located Problem."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = tuple(error["loc"])
+                field = ".".join(str(part) for part in loc)
+                if prefix:
+                    fallback = located.key_lines.get(prefix, located.first_line)
+                    line = located.item_lines.get((prefix, str(loc[0])), fallback)  # type: ignore[arg-type]
+                else:
+                    line = located.line(loc)
+                self.problems.append(Problem(path, line, field, _describe(error)))
+            return None
+
+    # -- the corpus ------------------------------------------------------------------------
+    def load(self) -> Corpus:
+        if not self.root.is_dir():
+            raise ContentErrors([Problem(self.rel(self.root), 0, "", "content folder not found")])
+        meta = self.load_metadata()
+        sources = self.load_bibliography()
+        sections = self.load_sections()
+        if not self.problems and meta is not None:
+            self.cross_check(sections, sources)
+        if self.problems or meta is None:
+            raise ContentErrors(self.problems)
+        return Corpus(meta=meta, sections=tuple(sections), sources=sources)
+
+    def load_metadata(self) -> Metadata | None:
+        path = self.root / "corpus.yaml"
+        if not path.is_file():
+            self.problems.append(Problem(self.rel(path), 0, "", "missing: the corpus metadata file"))
+            return None
+        located = self.read_mapping(path)
+        if located is None:
+            return None
+        meta = self.validate(Metadata, located.data, located, self.rel(path))
+        if meta is not None:
+            self.problems += text_problems(meta.title + "\n" + meta.description, self.rel(path), "title", located.line(("title",)))
+        return meta
+
+    def load_bibliography(self) -> dict[str, Source]:
+        path = self.root / "bibliography.yaml"
+        shown = self.rel(path)
+        if not path.is_file():
+            self.problems.append(Problem(shown, 0, "", "missing: the bibliography file"))
+            return {}
+        located = self.read_mapping(path)
+        if located is None:
+            return {}
+        sources: dict[str, Source] = {}
+        for source_id, entry in located.data.items():
+            line = located.key_lines.get(str(source_id), 1)
+            if not isinstance(entry, dict):
+                self.problems.append(Problem(shown, line, str(source_id), "expected a mapping of source fields"))
+                continue
+            if "id" in entry:
+                self.problems.append(Problem(shown, line, f"{source_id}.id", "unknown key (the id is the entry's key)"))
+                continue
+            source = self.validate(Source, {"id": str(source_id), **entry}, located, shown, prefix=str(source_id))
+            if source is None:
+                continue
+            if not source.arxiv and not source.url:
+                self.problems.append(Problem(shown, line, str(source_id), "needs an arxiv id or a url"))
+            self.problems += text_problems(f"{source.authors} {source.title}", shown, str(source_id), line)
+            sources[source.id] = source
+        return sources
+
+    def load_sections(self) -> list[Section]:
+        sections: list[Section] = []
+        for entry in sorted(self.root.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_file() and entry.name in TOP_LEVEL_FILES:
+                continue
+            match = SECTION_DIR.match(entry.name)
+            if not entry.is_dir() or not match:
+                self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: sections are folders named NN-name"))
+                continue
+            section = self.load_section(entry, int(match.group(1)))
+            if section is not None:
+                sections.append(section)
+        if not sections and not self.problems:
+            self.problems.append(Problem(self.rel(self.root), 0, "", "no sections found"))
+        return sections
+
+    def load_section(self, folder: Path, number: int) -> Section | None:
+        meta_path = folder / "section.yaml"
+        if not meta_path.is_file():
+            self.problems.append(Problem(self.rel(meta_path), 0, "", "missing: every section folder needs section.yaml"))
+            return None
+        located = self.read_mapping(meta_path)
+        questions = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or entry.name == "section.yaml":
+                continue
+            if not entry.is_file() or entry.suffix != ".md":
+                self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: question files end in .md"))
+                continue
+            question = self.load_question(entry, section_id=str(located.data.get("id", "")) if located else "")
+            if question is not None:
+                questions.append(question)
+        if located is None:
+            return None
+        questions.sort(key=lambda q: LEVEL_RANK[q.level])  # stable: file order within a level
+        data = {**located.data, "number": number, "questions": tuple(questions)}
+        return self.validate(Section, data, located, self.rel(meta_path))
+
+    def load_question(self, path: Path, section_id: str) -> Question | None:
+        shown = self.rel(path)
+        text = self.read_text(path)
+        if text is None:
+            return None
+        front, body, body_line, problems = split_front_matter(text, shown)
+        self.problems += problems
+        if problems:
+            return None
+        located, problems = parse_yaml_mapping(front, shown, line_offset=1)
+        self.problems += problems
+        if located is None:
+            return None
+        if "answer" in located.data:
+            self.problems.append(Problem(shown, located.line(("answer",)), "answer", "unknown key (the detailed answer is the file's body)"))
+            return None
+        self.located[shown] = located
+        data = {**located.data, "answer": body, "section": section_id or "unknown", "path": shown}
+        question = self.validate(Question, data, located, shown)
+        if question is None:
+            return None
+        self.problems += markdown_problems(question.question, shown, "question", located.line(("question",)), inline_only=True, allow_math=False)
+        if question.short_answer:
+            self.problems += markdown_problems(
+                question.short_answer, shown, "short_answer", located.line(("short_answer",)), single_paragraph=True
+            )
+        leading = len(body) - len(body.lstrip("\n"))
+        self.problems += markdown_problems(question.answer, shown, "answer", body_line + body[:leading].count("\n"))
+        if question.published:
+            for field, value in (("short_answer", question.short_answer), ("answer", question.answer)):
+                if not value:
+                    line = located.line((field,)) if field in located.key_lines else body_line
+                    self.problems.append(Problem(shown, line, field, "a published question needs a non-empty " + field.replace("_", " ")))
+            if not question.sources:
+                self.problems.append(Problem(shown, located.line(("sources",)), "sources", "a published question cites at least one source"))
+        return question
+
+    def cross_check(self, sections: list[Section], sources: dict[str, Source]) -> None:
+        """Rules across files: unique ids and texts, known sources and related questions."""
+        seen_sections: dict[str, str] = {}
+        for section in sections:
+            if section.id in seen_sections:
+                self.problems.append(Problem(f"{self.rel(self.root)}/{section.number:02d}", 0, "id", f"duplicate section id {section.id!r}"))
+            seen_sections[section.id] = section.title
+        questions = [q for s in sections for q in s.questions]
+        line = lambda q, *loc: self.located[q.path].line(loc)  # noqa: E731
+        by_id: dict[str, Question] = {}
+        by_text: dict[str, Question] = {}
+        for q in questions:
+            if q.id in by_id:
+                self.problems.append(Problem(q.path, line(q, "id"), "id", f"duplicate id {q.id!r} (also in {by_id[q.id].path})"))
+            by_id.setdefault(q.id, q)
+            key = " ".join(q.question.casefold().split())
+            if key in by_text:
+                self.problems.append(Problem(q.path, line(q, "question"), "question", f"duplicate question text (also in {by_text[key].path})"))
+            by_text.setdefault(key, q)
+        for q in questions:
+            for index, source_id in enumerate(q.sources):
+                if source_id not in sources:
+                    self.problems.append(Problem(q.path, line(q, "sources", index), "sources", f"unknown source {source_id!r} (not in bibliography.yaml)"))
+            for index, other in enumerate(q.related):
+                where = line(q, "related", index)
+                if other not in by_id:
+                    self.problems.append(Problem(q.path, where, "related", f"unknown question id {other!r}"))
+                elif other == q.id:
+                    self.problems.append(Problem(q.path, where, "related", "a question cannot be related to itself"))
+                elif q.published and not by_id[other].published:
+                    self.problems.append(Problem(q.path, where, "related", f"{other!r} is a draft; link only published questions"))

@@ -1,0 +1,67 @@
+"""The one markdown-it configuration: parsing for validation and rendering to HTML."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+
+def make_parser(allow_html: bool = False) -> MarkdownIt:
+    """CommonMark + tables + strikethrough + `$`/`$$` math; raw HTML off unless asked for.
+
+    Validation parses with `allow_html=True` only to find raw HTML and report it; every
+    renderer uses the default, where raw HTML is escaped text and can never pass through.
+    """
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
+    # Keep backslash escapes as their own tokens so an escaped `\$` can be told apart from
+    # a stray `$` (an unclosed formula).
+    md.core.ruler.disable("text_join")
+    return md
+
+
+VALIDATOR = make_parser(allow_html=True)
+VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
+RENDERER = make_parser(allow_html=False)
+
+
+def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
+    """Yield (token, enclosing block token) for every token, children included."""
+    for token in tokens:
+        yield token, None
+        for child in token.children or []:
+            yield child, token
+
+
+def inline_text(markdown: str) -> str:
+    """Plain text of one line of inline Markdown, as a heading's rendered text."""
+    out: list[str] = []
+    for token, _ in walk(RENDERER.parseInline(markdown)):
+        if token.type in {"text", "code_inline", "text_special", "math_inline"}:
+            out.append(token.content)
+        elif token.type == "image":
+            out.append(token.content)
+    return "".join(out)
+
+
+MathFn = Callable[[str, bool], str]
+
+
+def render_html(markdown: str, math: MathFn) -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula."""
+    renderer = RendererHTML(RENDERER)
+
+    def formula(display: bool):
+        def rule(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
+            return math(tokens[idx].content, display) + ("\n" if display else "")
+
+        return rule
+
+    renderer.rules["math_inline"] = formula(False)
+    renderer.rules["math_block"] = formula(True)
+    renderer.rules["math_block_label"] = formula(True)
+    return renderer.render(RENDERER.parse(markdown), RENDERER.options, {})

@@ -1,0 +1,133 @@
+"""Pydantic models of the corpus: metadata, sources, sections and questions (all frozen)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+LEVELS: tuple[str, ...] = ("basic", "intermediate", "advanced")
+Level = Literal["basic", "intermediate", "advanced"]
+Status = Literal["published", "draft"]
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
+]
+SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+MAX_SHORT_ANSWER = 600
+MAX_ANSWER = 20_000
+
+
+class Strict(BaseModel):
+    """Base: frozen; unknown keys are errors (pydantic never turns numbers into text)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Metadata(Strict):
+    """The corpus's own description (`content/corpus.yaml`)."""
+
+    title: Text = Field(description="Title of the guide, used for the README, PDFs and the deck")
+    slug: Slug = Field(description="File-name stem of every output, e.g. SLUG.json")
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        description="One-paragraph introduction shown at the top of the README and the handout"
+    )
+    author: Text = Field(description="Author shown on the cover and in document metadata")
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] = Field(
+        default="en", description="BCP 47 language tag of the content"
+    )
+    keywords: tuple[Text, ...] = Field(default=(), description="Keywords for document metadata")
+
+
+class Source(Strict):
+    """One bibliography entry: a paper (arXiv id) or an official document (URL)."""
+
+    id: SourceId = Field(description="Key used by questions' `sources` lists")
+    authors: Text = Field(description="Authors, e.g. 'Vaswani, Shazeer, Parmar' or 'Brown et al.'")
+    title: Text = Field(description="Title of the work")
+    year: int = Field(ge=1900, le=2100, description="Year of publication")
+    venue: Text | None = Field(default=None, description="Conference, journal or report series")
+    arxiv: Annotated[str, StringConstraints(pattern=r"^\d{4}\.\d{4,5}$")] | None = Field(
+        default=None, description="arXiv identifier, e.g. 1706.03762"
+    )
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = Field(
+        default=None, description="Link for works without an arXiv id (https only)"
+    )
+
+    @property
+    def link(self) -> str:
+        """Where to read the work: the arXiv abstract page, else the URL."""
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else (self.url or "")
+
+    @property
+    def citation(self) -> str:
+        """One-line citation: authors, title, venue and year."""
+        venue = f"{self.venue} " if self.venue else ""
+        arxiv = f", arXiv:{self.arxiv}" if self.arxiv else ""
+        return f"{self.authors}. {self.title}. {venue}{self.year}{arxiv}."
+
+
+class Question(Strict):
+    """One question with its short answer (front matter) and detailed answer (body)."""
+
+    id: Slug = Field(description="Stable identity: JSON id, Anki GUID, HTML/PDF link target")
+    question: Text = Field(description="The question, plain inline Markdown (no math or links)")
+    level: Level = Field(description="Difficulty: basic, intermediate or advanced")
+    status: Status = Field(default="published", description="Drafts are validated but not published")
+    short_answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_SHORT_ANSWER)] = Field(
+        default="", description="Interview-ready answer in one to three sentences (Markdown)"
+    )
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ANSWER)] = Field(
+        default="", description="Detailed answer (Markdown), the body of the question file"
+    )
+    sources: tuple[SourceId, ...] = Field(default=(), description="Bibliography ids cited")
+    related: tuple[Slug, ...] = Field(default=(), description="Ids of questions to read next")
+    tags: tuple[Slug, ...] = Field(default=(), description="Extra tags (Anki tags, search)")
+    section: Slug = Field(description="Id of the section the question belongs to")
+    path: str = Field(description="Content file the question was loaded from", exclude=True)
+
+    @property
+    def published(self) -> bool:
+        """True when the question appears in outputs."""
+        return self.status == "published"
+
+
+class Section(Strict):
+    """A folder of questions with a title; its number orders it in the guide."""
+
+    id: Slug = Field(description="Stable section id, used in tags and anchors")
+    title: Text = Field(description="Section title")
+    number: int = Field(ge=1, description="Position in the guide (from the folder name)")
+    questions: tuple[Question, ...] = Field(default=(), description="Questions, drafts included")
+
+    @property
+    def published(self) -> tuple[Question, ...]:
+        """Published questions only, in guide order."""
+        return tuple(q for q in self.questions if q.published)
+
+    def by_level(self, level: str) -> tuple[Question, ...]:
+        """Published questions of one level."""
+        return tuple(q for q in self.published if q.level == level)
+
+
+class Corpus(Strict):
+    """Everything a builder needs, validated and frozen."""
+
+    meta: Metadata
+    sections: tuple[Section, ...]
+    sources: dict[str, Source]
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question, drafts included, in guide order."""
+        return tuple(q for s in self.sections for q in s.questions)
+
+    @property
+    def published(self) -> tuple[Question, ...]:
+        """Published questions in guide order."""
+        return tuple(q for q in self.questions if q.published)
+
+    def question(self, question_id: str) -> Question:
+        """Look a question up by id."""
+        return next(q for q in self.questions if q.id == question_id)

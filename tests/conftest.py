@@ -1,0 +1,36 @@
+"""Shared fixtures: paths, a copy of the tiny corpus, and an in-process CLI runner."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builders.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A writable copy of the tiny valid corpus."""
+    target = tmp_path / "content"
+    shutil.copytree(TINY, target)
+    return target
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the CLI in-process: returns (exit code, stdout, stderr)."""
+
+    def runner(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return runner

@@ -1,0 +1,83 @@
+"""The studykit command line: exit codes, Error: lines without tracebacks, stats, build --check."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ROOT
+
+STUDYKIT = Path(sys.executable).parent / "studykit"
+
+
+def test_check_passes_on_a_valid_corpus(run, tiny):
+    code, out, err = run("check", "--content", str(tiny))
+    assert code == 0 and "ok: 2 published questions, 1 drafts" in err and out == ""
+
+
+def test_content_error_exits_1_with_located_errors_and_no_traceback(tiny):
+    (tiny / "01-basics" / "01-first.md").write_text("---\nid: first\nquestion: Q?\nlevel: expert\n---\n", encoding="utf-8")
+    result = subprocess.run([str(STUDYKIT), "check", "--content", "content"], cwd=tiny.parent, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Error: content/01-basics/01-first.md:4: level: 'expert' is not one of basic, intermediate, advanced" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_usage_errors_exit_2(run, tiny):
+    assert run("build", "pdfx", "--content", str(tiny))[0] == 2
+    assert run("frobnicate")[0] == 2
+    assert run("check", "--no-such-option")[0] == 2
+
+
+def test_missing_content_folder_is_an_error(run, tmp_path):
+    code, _, err = run("check", "--content", str(tmp_path / "nope"))
+    assert code == 1 and "content folder not found" in err
+
+
+def test_build_writes_outputs_into_out(run, tiny, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = run("build", "--content", str(tiny), "--out", str(out))
+    assert code == 0 and stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "tiny.json"]
+    assert "wrote" in err
+
+
+def test_failed_build_leaves_previous_outputs_untouched(run, tiny, tmp_path):
+    out = tmp_path / "out"
+    assert run("build", "--content", str(tiny), "--out", str(out))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (tiny / "01-basics" / "02-second.md").write_text("---\nid: second\n", encoding="utf-8")  # broken
+    code, _, err = run("build", "--content", str(tiny), "--out", str(out))
+    assert code == 1 and "nothing was built" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_build_check_detects_a_stale_readme(run, tiny, tmp_path):
+    out = tmp_path / "out"
+    run("build", "readme", "--content", str(tiny), "--out", str(out))
+    assert run("build", "readme", "--check", "--content", str(tiny), "--out", str(out))[0] == 0
+    first = tiny / "01-basics" / "01-first.md"
+    first.write_text(first.read_text(encoding="utf-8").replace("A detailed answer", "An edited answer"), encoding="utf-8")
+    code, _, err = run("build", "readme", "--check", "--content", str(tiny), "--out", str(out))
+    assert code == 1 and "README.md is stale" in err
+
+
+def test_stats_json_shape(run, tiny):
+    code, out, _ = run("stats", "--json", "--content", str(tiny))
+    assert code == 0
+    assert json.loads(out) == {
+        "published": 2, "drafts": 1, "sources": 1,
+        "sections": [{"id": "basics", "title": "Basics & More",
+                      "levels": {"basic": 1, "intermediate": 0, "advanced": 1}, "drafts": 1}],
+    }
+
+
+def test_stats_table(run, tiny):
+    code, out, _ = run("stats", "--content", str(tiny))
+    assert code == 0 and "Basics & More" in out and "2 published, 1 drafts, 1 sections, 1 sources" in out
+
+
+def test_committed_generated_files_are_fresh():
+    result = subprocess.run([str(STUDYKIT), "build", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
