@@ -10,6 +10,9 @@ from .markdown import VALIDATOR, walk
 from .tex import tex_error
 
 SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+# A display-math line that a Markdown tool without math support would read as a list, quote or heading.
+MARKDOWN_LOOKALIKE = re.compile(r"^\s*(?:[-+*]\s|>|#|\d+[.)]\s)")
+STYLE = {"em_open": "*", "strong_open": "**", "bullet_list_open": "-"}
 
 
 SINGLE_BYTE_CODECS = ("mac_roman", "cp1252", "latin-1")
@@ -80,6 +83,15 @@ def markdown_problems(
             problems.append(Problem(path, line, field, f"must be one plain paragraph (found {kind[:-5]})"))
         elif kind in ("math_block", "math_block_label") and single_paragraph:
             problems.append(Problem(path, line, field, "display math is not allowed here; use $...$"))
+        if kind in STYLE and token.markup != STYLE[kind]:
+            what = {"em_open": "*emphasis*", "strong_open": "**bold**", "bullet_list_open": "'-' for bullets"}[kind]
+            problems.append(Problem(path, line, field, f"write {what}, not {token.markup!r} (one style, as markdownlint expects)"))
+        if kind == "inline" and token.children and _only_emphasis(token.children):
+            problems.append(Problem(path, line, field, "a paragraph that is only bold/italic text reads as a heading; end it with punctuation or add text"))
+        if kind in ("math_block", "math_block_label"):
+            for offset, tex_line in enumerate(token.content.split("\n"), start=1):
+                if MARKDOWN_LOOKALIKE.match(tex_line):
+                    problems.append(Problem(path, line + offset, field, f"display-math line starts like Markdown ({tex_line.strip()[:20]!r}); move the operator to the previous line"))
         if kind == "link_open":
             href = str(token.attrs.get("href", ""))
             if inline_only:
@@ -100,3 +112,18 @@ def markdown_problems(
     if single_paragraph and paragraphs > 1:
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
     return problems
+
+
+def _only_emphasis(children: list) -> bool:
+    """True for a paragraph that is just one bold/italic span not ending in punctuation (markdownlint MD036)."""
+    children = [c for c in children if not (c.type == "text" and not c.content)]
+    kinds = [c.type for c in children]
+    if len(kinds) < 3 or kinds[0] not in ("strong_open", "em_open") or kinds[-1] != kinds[0].replace("open", "close"):
+        return False
+    depth = 0
+    for index, child in enumerate(children):
+        depth += child.nesting
+        if depth == 0 and index != len(children) - 1:
+            return False
+    text = "".join(c.content for c in children if c.type in ("text", "code_inline", "text_special")).rstrip()
+    return not text or text[-1] not in ".,;:!?。，；：！？"

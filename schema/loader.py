@@ -120,6 +120,7 @@ class _Loader:
         sections = self.load_sections()
         if not self.problems and meta is not None:
             self.cross_check(sections, sources)
+            self.check_sources_used(sections, sources)
         if self.problems or meta is None:
             raise ContentErrors(self.problems)
         return Corpus(meta=meta, sections=tuple(sections), sources=sources)
@@ -146,6 +147,7 @@ class _Loader:
         located = self.read_mapping(path)
         if located is None:
             return {}
+        self.located["bibliography"] = located
         sources: dict[str, Source] = {}
         for source_id, entry in located.data.items():
             line = located.key_lines.get(str(source_id), 1)
@@ -240,6 +242,15 @@ class _Loader:
             if not question.sources:
                 self.problems.append(Problem(shown, located.line(("sources",)), "sources", "a published question cites at least one source"))
         return question
+
+    def check_sources_used(self, sections: list[Section], sources: dict[str, Source]) -> None:
+        """Every bibliography entry is cited by some question (drafts included)."""
+        cited = {sid for s in sections for q in s.questions for sid in q.sources}
+        located = self.located.get("bibliography")
+        for source_id in sources:
+            if source_id not in cited:
+                line = located.key_lines.get(source_id, 0) if located else 0
+                self.problems.append(Problem(self.rel(self.root / "bibliography.yaml"), line, source_id, "not cited by any question; remove it"))
 
     def cross_check(self, sections: list[Section], sources: dict[str, Source]) -> None:
         """Rules across files: unique ids and texts, known sources and related questions."""

@@ -6,7 +6,32 @@ from collections.abc import Callable, Iterator
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
+
+
+def _inline_math_rule():
+    """`$...$` that is not touching a digit on either side (so `$5 and $10` is not math).
+
+    Wraps the plugin's rule with allow_digits=True: its own digit check reads the character
+    before position 0 as the LAST character of the paragraph, rejecting valid math.
+    """
+    rule = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=False)
+
+    def guarded(state: StateInline, silent: bool) -> bool:
+        pos = state.pos
+        if state.src[pos] != "$" or (pos > 0 and state.src[pos - 1].isdigit()):
+            return False
+        if not rule(state, True):
+            return False
+        end = state.pos
+        state.pos = pos
+        if end < state.posMax and state.src[end].isdigit():
+            return False
+        return rule(state, silent)
+
+    return guarded
 
 
 def make_parser(allow_html: bool = False) -> MarkdownIt:
@@ -18,6 +43,7 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
+    md.inline.ruler.at("math_inline", _inline_math_rule())
     # Keep backslash escapes as their own tokens so an escaped `\$` can be told apart from
     # a stray `$` (an unclosed formula).
     md.core.ruler.disable("text_join")

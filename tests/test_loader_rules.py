@@ -54,6 +54,7 @@ CASES = [
     ("bibliography bad arxiv", "bibliography.yaml", "x2020:\n  authors: A\n  title: T\n  year: 2020\n  arxiv: 17.1\n", ("bibliography.yaml", 5, "arxiv", "quote the value")),
     ("metadata unknown key", "corpus.yaml", "title: T\nslug: t\ndescription: D\nauthor: A\ncolor: red\n", ("corpus.yaml", 5, "color", "unknown key")),
     ("section without section.yaml", "02-empty/01-x.md", question(id="x", question="X?"), ("02-empty/section.yaml", 0, "", "needs section.yaml")),
+    ("source never cited", "bibliography.yaml", "vaswani2017:\n  authors: V\n  title: T\n  year: 2017\n  arxiv: \"1706.03762\"\nunused2020:\n  authors: U\n  title: U\n  year: 2020\n  arxiv: \"2001.00001\"\n", ("bibliography.yaml", 6, "unused2020", "not cited by any question")),
     ("stray file", "notes.txt", "hello", ("notes.txt", 0, "", "unexpected entry")),
     ("empty file", Q, "", (Q, 1, "", "must start with '---'")),
 ]
@@ -106,3 +107,15 @@ def test_tiny_corpus_is_valid_and_frozen(tiny: Path):
     assert [q.id for q in corpus.questions] == ["first", "later", "second"]  # ordered by level
     with pytest.raises(Exception):
         corpus.meta.title = "changed"  # type: ignore[misc]
+
+
+def test_math_at_paragraph_start_next_to_digits_elsewhere_is_valid(tiny: Path):
+    """Regression: the dollarmath plugin read the character before position 0 as the last one."""
+    (tiny / Q).write_text(question(__body__="$T$ from 0.7 to 1\n\n| a |\n|---|\n| $T$ is 2 |\n\nCosts \\$5 or \\$10."), encoding="utf-8")
+    load_corpus(tiny)
+
+
+def test_currency_like_dollars_are_not_math(tiny: Path):
+    (tiny / Q).write_text(question(__body__="It costs $5 and $10 here."), encoding="utf-8")
+    with pytest.raises(ContentErrors, match="stray"):
+        load_corpus(tiny)

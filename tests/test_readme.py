@@ -114,14 +114,23 @@ def test_no_mojibake(committed):
     assert not bad
 
 
-def test_markdownlint_clean():
+def without_math(markdown: str) -> str:
+    """Math replaced by neutral text: pymarkdown, unlike markdownlint, has no math syntax and
+    reads `$x_i$ ... $y_j$` as underscore emphasis."""
+    markdown = re.sub(r"^(\s*)\$\$\n.*?\n\s*\$\$$", r"\1```text\n\1math\n\1```", markdown, flags=re.S | re.M)
+    return re.sub(r"(?<![\\$])\$[^$\n]+?\$", "`math`", markdown)
+
+
+def test_markdownlint_clean(tmp_path):
     """pymarkdown implements markdownlint's rules; line length (MD013) is off, as in .markdownlint.json.
 
     MD051 (link fragments) is checked by the tests above with the github-slugger port:
     pymarkdown's own MD051 mis-slugs headings containing `&` (it slugs the `&amp;` entity).
     """
+    copy = tmp_path / "README.md"
+    copy.write_text(without_math(README.read_text(encoding="utf-8")), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "pymarkdown", "--disable-rules", "md013,md051", "scan", str(README)],
+        [sys.executable, "-m", "pymarkdown", "--disable-rules", "md013,md051", "scan", str(copy)],
         capture_output=True, text=True, cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
