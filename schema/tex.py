@@ -1,6 +1,7 @@
 """TeX validation with the vendored KaTeX (strict mode) running in an embedded V8."""
 from __future__ import annotations
 
+import atexit
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def _context():
     ctx = MiniRacer()
     ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
     ctx.eval(_CHECK_FN)
+    # Tear V8 down while the interpreter is still whole: left to the garbage collector at
+    # shutdown, MiniRacer.__del__ can deadlock waiting on V8's task runner.
+    atexit.register(ctx.close)
     return ctx
 
 

@@ -65,3 +65,42 @@ def test_the_seed_mojibake_is_mac_roman_and_reverses_cleanly():
     assert "‚àöd‚Çñ" in damaged and "√dₖ" in repaired
     assert any(is_mojibake(line) for line in damaged.splitlines())
     assert not any(is_mojibake(line) for line in repaired.splitlines())
+
+
+def test_every_section_and_level_is_filled_and_nothing_is_draft(corpus):
+    assert len(corpus.published) >= 72
+    assert all(q.published for q in corpus.questions)
+    for section in corpus.sections:
+        for level in ("basic", "intermediate", "advanced"):
+            assert len(section.by_level(level)) >= 3, (section.id, level)
+
+
+def sentences(text: str) -> list[str]:
+    import re
+
+    text = re.sub(r"\$[^$]*\$", "X", text)
+    text = re.sub(r"\b(e\.g|i\.e|et al|vs|cf|approx|Fig|Eq|Sec)\.", r"\1", text)
+    text = re.sub(r"(\d)\.(\d)", r"\1\2", text)
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def test_short_answers_are_one_to_three_sentences(corpus):
+    too_long = [(q.id, len(sentences(q.short_answer))) for q in corpus.published if len(sentences(q.short_answer)) > 3]
+    assert not too_long
+
+
+def test_detailed_answers_are_substantial_and_not_boilerplate(corpus):
+    paragraphs: dict[str, str] = {}
+    for q in corpus.published:
+        assert len(q.answer.split()) >= 80, f"{q.id}: detailed answer is too thin"
+        for paragraph in q.answer.split("\n\n"):
+            key = " ".join(paragraph.split()).casefold()
+            if len(key) > 80 and not key.startswith(("$$", "|")):
+                assert key not in paragraphs, f"{q.id} repeats a paragraph of {paragraphs.get(key)}"
+                paragraphs[key] = q.id
+
+
+def test_every_question_cites_a_source_and_every_source_is_cited(corpus):
+    cited = {s for q in corpus.questions for s in q.sources}
+    assert all(q.sources for q in corpus.published)
+    assert cited == set(corpus.sources)
