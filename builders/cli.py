@@ -9,7 +9,7 @@ from pathlib import Path
 
 from schema import LEVELS, ContentErrors, Corpus, load_corpus
 
-from .build import build, log, stale_outputs
+from .build import Targets, build, log, stale_outputs
 from .formats import FORMATS
 
 
@@ -36,15 +36,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build the given formats (all when none is named); with --check, write nothing and fail on stale files."""
     formats = list(dict.fromkeys(args.formats)) or list(FORMATS)
     corpus = load(args.content)
-    out_dir = args.out or Path("output")
-    readme_dir = args.out or Path.cwd()
+    targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(), content_dir=args.content)
     if args.check:
-        stale = stale_outputs(corpus, formats, out_dir, readme_dir)
+        stale = stale_outputs(corpus, formats, targets)
         if stale:
             return fail(stale)
         log("ok: generated files are up to date")
         return 0
-    build(corpus, formats, out_dir, readme_dir)
+    written = build(corpus, formats, targets)
+    if not written:
+        log("nothing changed")
     return 0
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import json_export, readme
+from . import anki, json_export, readme
 
-FORMATS: dict[str, ModuleType] = {"readme": readme, "json": json_export}
+FORMATS: dict[str, ModuleType] = {"readme": readme, "json": json_export, "anki": anki}
 PREREQUISITES = ""
 
 

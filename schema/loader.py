@@ -1,6 +1,7 @@
 """Load and validate content/ into one frozen Corpus, reporting every problem at once."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -11,12 +12,13 @@ from pydantic import BaseModel, ValidationError
 from .checks import markdown_problems, text_problems
 from .errors import ContentErrors, Problem, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
-from .models import LEVELS, Corpus, Metadata, Question, Section, Source
+from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
 
 MAX_FILE_BYTES = 1_000_000
 MAX_CORPUS_BYTES = 50_000_000
 SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
-TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", "anki-notes.lock.json"}
+ANKI_LOCK = "anki-notes.lock.json"
+TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", ANKI_LOCK}
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -118,12 +120,34 @@ class _Loader:
         meta = self.load_metadata()
         sources = self.load_bibliography()
         sections = self.load_sections()
+        anki_lock = self.load_anki_lock()
         if not self.problems and meta is not None:
             self.cross_check(sections, sources)
             self.check_sources_used(sections, sources)
         if self.problems or meta is None:
             raise ContentErrors(self.problems)
-        return Corpus(meta=meta, sections=tuple(sections), sources=sources)
+        return Corpus(meta=meta, sections=tuple(sections), sources=sources, anki_lock=anki_lock or AnkiLock())
+
+    def load_anki_lock(self) -> AnkiLock | None:
+        """The committed Anki note record, if there is one (the anki build writes it)."""
+        path = self.root / ANKI_LOCK
+        if not path.is_file():
+            return None
+        text = self.read_text(path)
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problems.append(Problem(self.rel(path), exc.lineno, "", f"invalid JSON: {exc.msg}"))
+            return None
+        try:
+            return AnkiLock.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(part) for part in error["loc"])
+                self.problems.append(Problem(self.rel(path), 0, field, _describe(error)))
+            return None
 
     def load_metadata(self) -> Metadata | None:
         path = self.root / "corpus.yaml"

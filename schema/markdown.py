@@ -34,7 +34,7 @@ def _inline_math_rule():
     return guarded
 
 
-def make_parser(allow_html: bool = False) -> MarkdownIt:
+def make_parser(allow_html: bool = False, keep_escapes: bool = False) -> MarkdownIt:
     """CommonMark + tables + strikethrough + `$`/`$$` math; raw HTML off unless asked for.
 
     Validation parses with `allow_html=True` only to find raw HTML and report it; every
@@ -44,13 +44,14 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
     md.inline.ruler.at("math_inline", _inline_math_rule())
-    # Keep backslash escapes as their own tokens so an escaped `\$` can be told apart from
-    # a stray `$` (an unclosed formula).
-    md.core.ruler.disable("text_join")
+    if keep_escapes:
+        # Backslash escapes as their own tokens, so the validator can tell an escaped `\$`
+        # from a stray `$` (an unclosed formula). Renderers join them back into text.
+        md.core.ruler.disable("text_join")
     return md
 
 
-VALIDATOR = make_parser(allow_html=True)
+VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
 VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
 RENDERER = make_parser(allow_html=False)
 
@@ -77,8 +78,7 @@ def inline_text(markdown: str) -> str:
 MathFn = Callable[[str, bool], str]
 
 
-def render_html(markdown: str, math: MathFn) -> str:
-    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula."""
+def _renderer(math: MathFn) -> RendererHTML:
     renderer = RendererHTML(RENDERER)
 
     def formula(display: bool):
@@ -90,4 +90,14 @@ def render_html(markdown: str, math: MathFn) -> str:
     renderer.rules["math_inline"] = formula(False)
     renderer.rules["math_block"] = formula(True)
     renderer.rules["math_block_label"] = formula(True)
-    return renderer.render(RENDERER.parse(markdown), RENDERER.options, {})
+    return renderer
+
+
+def render_html(markdown: str, math: MathFn) -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula."""
+    return _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+
+
+def render_inline_html(markdown: str, math: MathFn) -> str:
+    """Render one line of inline Markdown (a question) to HTML, without a paragraph."""
+    return _renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {})

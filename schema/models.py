@@ -65,7 +65,8 @@ class Source(Strict):
         """One-line citation: authors, title, venue and year."""
         venue = f"{self.venue} " if self.venue else ""
         arxiv = f", arXiv:{self.arxiv}" if self.arxiv else ""
-        return f"{self.authors}. {self.title}. {venue}{self.year}{arxiv}."
+        authors = self.authors if self.authors.endswith(".") else self.authors + "."
+        return f"{authors} {self.title}. {venue}{self.year}{arxiv}."
 
 
 class Question(Strict):
@@ -111,12 +112,29 @@ class Section(Strict):
         return tuple(q for q in self.published if q.level == level)
 
 
+class NoteRecord(Strict):
+    """What the last release shipped for one Anki note: its fingerprint and modification time."""
+
+    fingerprint: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="sha256 of the note's fields, tags and deck"
+    )
+    mtime: int = Field(ge=0, description="The note's modification time (Unix seconds), sent to Anki")
+
+
+class AnkiLock(Strict):
+    """`content/anki-notes.lock.json`: per-note fingerprints and times, committed with the content."""
+
+    version: Literal[1] = Field(default=1, description="Format version of this file")
+    notes: dict[Slug, NoteRecord] = Field(default_factory=dict, description="Question id -> record")
+
+
 class Corpus(Strict):
     """Everything a builder needs, validated and frozen."""
 
     meta: Metadata
     sections: tuple[Section, ...]
     sources: dict[str, Source]
+    anki_lock: AnkiLock = Field(default_factory=AnkiLock, description="Anki note times (may be empty)")
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -39,7 +39,8 @@ def test_build_writes_outputs_into_out(run, tiny, tmp_path):
     out = tmp_path / "out"
     code, stdout, err = run("build", "--content", str(tiny), "--out", str(out))
     assert code == 0 and stdout == ""
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "tiny.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "tiny.apkg", "tiny.json"]
+    assert (tiny / "anki-notes.lock.json").is_file()  # the note record travels with the content
     assert "wrote" in err
 
 
