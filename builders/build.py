@@ -23,8 +23,9 @@ class Targets:
     """Where outputs go: README to the repo root (or --out), the Anki note record beside the
     content it describes, everything else to the output folder."""
 
-    def __init__(self, out_dir: Path, readme_dir: Path, content_dir: Path):
+    def __init__(self, out_dir: Path, readme_dir: Path, content_dir: Path, paper: str = "a4"):
         self.out_dir, self.readme_dir, self.content_dir = out_dir, readme_dir, content_dir
+        self.paper = paper
 
     def path(self, format_name: str, file_name: str) -> Path:
         if format_name == "readme":
@@ -38,7 +39,9 @@ def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Pat
     """Render the requested formats in memory: {target path: bytes}."""
     rendered: dict[Path, bytes] = {}
     for name in formats:
-        for file_name, data in FORMATS[name].render(corpus).items():
+        options = {"paper": targets.paper} if name == "pdf" else {}
+        log(f"building {name}")
+        for file_name, data in FORMATS[name].render(corpus, **options).items():
             rendered[targets.path(name, file_name)] = data
     return rendered
 

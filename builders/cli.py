@@ -36,7 +36,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build the given formats (all when none is named); with --check, write nothing and fail on stale files."""
     formats = list(dict.fromkeys(args.formats)) or list(FORMATS)
     corpus = load(args.content)
-    targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(), content_dir=args.content)
+    targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
+                      content_dir=args.content, paper=args.paper)
     if args.check:
         stale = stale_outputs(corpus, formats, targets)
         if stale:
@@ -97,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
                            help=f"one or more of: {', '.join(FORMATS)} (default: all)")
     build_cmd.add_argument("--out", type=Path, metavar="DIR",
                            help="output folder (default: output/, and README.md at the repository root)")
+    build_cmd.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
     build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
     stats = command("stats", cmd_stats)
     stats.add_argument("--json", action="store_true", help="print machine-readable JSON")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import anki, json_export, readme
+from . import anki, html, json_export, pdf, readme
 
-FORMATS: dict[str, ModuleType] = {"readme": readme, "json": json_export, "anki": anki}
+FORMATS: dict[str, ModuleType] = {
+    "readme": readme, "json": json_export, "html": html, "pdf": pdf, "anki": anki,
+}
 PREREQUISITES = ""
 
 

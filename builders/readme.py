@@ -65,7 +65,8 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
     """Render README.md; verify that its headings are exactly the planned, anchored ones."""
     plan = Plan()
     fixed = {key: plan.add(text) for key, text in (("title", md_text(corpus.meta.title)),
-                                                    ("quick_start", "Quick start"), ("contents", "Contents"))}
+                                                    ("quick_start", "Quick start"), ("prerequisites", "Prerequisites"),
+                                                    ("contents", "Contents"))}
     sections = []
     anchors: dict[str, Heading] = {}
     for section in corpus.sections:

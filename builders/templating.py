@@ -27,3 +27,14 @@ def markdown_env() -> jinja2.Environment:
     )
     env.filters["md_text"] = md_text
     return env
+
+
+def html_env() -> jinja2.Environment:
+    """Environment for HTML templates: autoescape on; rendered Markdown is passed as Markup."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

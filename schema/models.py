@@ -66,7 +66,8 @@ class Source(Strict):
         venue = f"{self.venue} " if self.venue else ""
         arxiv = f", arXiv:{self.arxiv}" if self.arxiv else ""
         authors = self.authors if self.authors.endswith(".") else self.authors + "."
-        return f"{authors} {self.title}. {venue}{self.year}{arxiv}."
+        title = self.title if self.title.endswith((".", "?", "!")) else self.title + "."
+        return f"{authors} {title} {venue}{self.year}{arxiv}."
 
 
 class Question(Strict):

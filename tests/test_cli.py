@@ -39,7 +39,9 @@ def test_build_writes_outputs_into_out(run, tiny, tmp_path):
     out = tmp_path / "out"
     code, stdout, err = run("build", "--content", str(tiny), "--out", str(out))
     assert code == 0 and stdout == ""
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "tiny.apkg", "tiny.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md", "tiny-cheatsheet.pdf", "tiny-handout.pdf", "tiny-quiz.pdf", "tiny.apkg", "tiny.html", "tiny.json",
+    ]
     assert (tiny / "anki-notes.lock.json").is_file()  # the note record travels with the content
     assert "wrote" in err
 
@@ -82,3 +84,14 @@ def test_stats_table(run, tiny):
 def test_committed_generated_files_are_fresh():
     result = subprocess.run([str(STUDYKIT), "build", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_image_pointing_outside_content_fails_and_leaks_nothing(run, tiny, tmp_path):
+    out = tmp_path / "out"
+    first = tiny / "01-basics" / "01-first.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\n![secret](/etc/passwd)\n\n![h](file:///etc/hostname)\n", encoding="utf-8")
+    code, _, err = run("build", "--content", str(tiny), "--out", str(out))
+    assert code == 1 and "images are not supported: '/etc/passwd'" in err and "file:///etc/hostname" in err
+    secret = Path("/etc/hostname").read_bytes().strip()
+    leaked = [p for p in out.rglob("*") if p.is_file() and (b"root:x:" in p.read_bytes() or (secret and secret in p.read_bytes()))]
+    assert not leaked

@@ -55,6 +55,9 @@ CASES = [
     ("metadata unknown key", "corpus.yaml", "title: T\nslug: t\ndescription: D\nauthor: A\ncolor: red\n", ("corpus.yaml", 5, "color", "unknown key")),
     ("section without section.yaml", "02-empty/01-x.md", question(id="x", question="X?"), ("02-empty/section.yaml", 0, "", "needs section.yaml")),
     ("source never cited", "bibliography.yaml", "vaswani2017:\n  authors: V\n  title: T\n  year: 2017\n  arxiv: \"1706.03762\"\nunused2020:\n  authors: U\n  title: U\n  year: 2020\n  arxiv: \"2001.00001\"\n", ("bibliography.yaml", 6, "unused2020", "not cited by any question")),
+    ("image outside content", Q, question(__body__="![secret](/etc/passwd)"), (Q, 8, "answer", "images are not supported")),
+    ("file URL image", Q, question(__body__="Text\n\n![h](file:///etc/hostname)"), (Q, 10, "answer", "images are not supported")),
+    ("link rel attachment", Q, question(__body__='<link rel=attachment href="file:///etc/hostname">'), (Q, 8, "answer", "raw HTML")),
     ("stray file", "notes.txt", "hello", ("notes.txt", 0, "", "unexpected entry")),
     ("empty file", Q, "", (Q, 1, "", "must start with '---'")),
 ]

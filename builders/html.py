@@ -1,0 +1,83 @@
+"""HTML builder: one self-contained page (embedded CSS, math as inline SVG, no JavaScript).
+
+The same document, in handout, quiz or cheatsheet mode and with print CSS, is what the PDF
+builder gives to WeasyPrint.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+
+from markupsafe import Markup
+
+from schema import LEVELS, Corpus
+from schema.markdown import render_html, render_inline_html
+
+from .mathsvg import html_math
+from .templating import TEMPLATES, html_env
+
+NAME = "html"
+LEVEL_TITLES = {"basic": "Basic", "intermediate": "Intermediate", "advanced": "Advanced"}
+LEVEL_SHORT = {"basic": "B", "intermediate": "I", "advanced": "A"}
+KICKERS = {"web": "Study guide", "handout": "Study handout", "quiz": "Quiz", "cheatsheet": "Cheat sheet"}
+
+
+def outputs(slug: str) -> list[tuple[str, str]]:
+    """File names this builder writes, with a description for the README."""
+    return [(f"{slug}.html", "the whole guide as one offline web page (phone-friendly, light and dark)")]
+
+
+def build_date() -> str:
+    """The build date: from SOURCE_DATE_EPOCH when set (reproducible), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC) if epoch.isdigit() else datetime.datetime.now(datetime.UTC)
+    return moment.date().isoformat()
+
+
+def view(corpus: Corpus) -> dict:
+    """The corpus as template data: rendered HTML fields, numbers and anchors."""
+    cited = sorted({sid for q in corpus.published for sid in q.sources},
+                   key=lambda sid: (corpus.sources[sid].authors.casefold(), corpus.sources[sid].year, sid))
+    refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
+                  "link": corpus.sources[sid].link,
+                  "label": f"{corpus.sources[sid].authors.split(',')[0].removesuffix(' et al.')} {corpus.sources[sid].year}"}
+            for n, sid in enumerate(cited, start=1)}
+    titles = {q.id: Markup(render_inline_html(q.question, html_math)) for q in corpus.published}
+    number = 0
+    sections = []
+    for section in corpus.sections:
+        levels = []
+        for level in LEVELS:
+            questions = []
+            for q in section.by_level(level):
+                number += 1
+                questions.append({
+                    "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
+                    "short_answer": Markup(render_html(q.short_answer, html_math)),
+                    "answer": Markup(render_html(q.answer, html_math)),
+                    "refs": [refs[sid] for sid in q.sources],
+                    "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
+                })
+            if questions:
+                levels.append({"name": level, "title": f"{LEVEL_TITLES[level]} questions",
+                               "short": LEVEL_SHORT[level], "questions": questions})
+        if levels:
+            sections.append({"id": section.id, "anchor": f"s-{section.id}", "number": section.number,
+                             "title": section.title, "levels": levels})
+    return {"sections": sections, "references": [refs[sid] for sid in cited], "question_count": number}
+
+
+def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None) -> str:
+    """The HTML document in one of the modes: web, handout, quiz, cheatsheet."""
+    css = (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
+    return html_env().get_template("html/guide.html.j2").render(
+        meta=corpus.meta, mode=mode, css=Markup(css), date=build_date(), kicker=KICKERS[mode],
+        doc_title=corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
+        **(data or view(corpus)),
+    )
+
+
+def render(corpus: Corpus) -> dict[str, bytes]:
+    """The web page."""
+    screen = (TEMPLATES / "html" / "screen.css").read_text(encoding="utf-8")
+    return {f"{corpus.meta.slug}.html": document(corpus, "web", extra_css=screen).encode("utf-8")}

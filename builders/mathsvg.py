@@ -1,0 +1,35 @@
+"""TeX to inline SVG with ziamath (no JavaScript at read time), cached by TeX source."""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import ziamath
+
+ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
+ziamath.config.precision = 1
+SIZE = 16.0  # ziamath units per em of the surrounding text
+_VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+
+
+@lru_cache(maxsize=8192)
+def formula_svg(tex: str, display: bool) -> str:
+    """One formula as an <svg> sized in em, aligned on the text baseline, coloured like the text."""
+    svg = ziamath.Latex(tex, size=SIZE, inline=not display).svg()
+    match = _VIEWBOX.search(svg)
+    if not match:
+        raise ValueError(f"ziamath returned no viewBox for {tex!r}")
+    _, top, width, height = (float(v) for v in match.groups())
+    descent = height + top  # the part below the baseline (top is negative)
+    svg = re.sub(r' width="[-\d.]+" height="[-\d.]+"', f' width="{width / SIZE:.3f}em" height="{height / SIZE:.3f}em"', svg, count=1)
+    label = html.escape(tex, quote=True)
+    style = "" if display else f' style="vertical-align: {-descent / SIZE:.3f}em"'
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false"{style} ', 1)
+    return svg.replace('fill="black"', 'fill="currentColor"')
+
+
+def html_math(tex: str, display: bool) -> str:
+    """The math callback for schema.markdown.render_html in HTML and PDF outputs."""
+    svg = formula_svg(tex.strip(), display)
+    return f'<div class="math display">{svg}</div>' if display else f'<span class="math">{svg}</span>'

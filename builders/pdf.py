@@ -1,0 +1,85 @@
+"""PDF builder: the HTML document with print CSS through WeasyPrint (handout, quiz, cheatsheet)."""
+from __future__ import annotations
+
+import io
+import logging
+from urllib.parse import urlparse
+
+from schema import Corpus
+
+from . import html
+from .templating import TEMPLATES
+
+NAME = "pdf"
+PAPERS = {"a4": "A4", "letter": "letter"}
+MODES = ("handout", "quiz", "cheatsheet")
+
+
+class FetchRefused(Exception):
+    """WeasyPrint asked for a resource the build does not allow."""
+
+
+def outputs(slug: str) -> list[tuple[str, str]]:
+    """File names this builder writes, with a description for the README."""
+    return [
+        (f"{slug}-handout.pdf", "print handout: cover, contents with page numbers, every answer, references"),
+        (f"{slug}-quiz.pdf", "numbered questions with room to write, answer key at the end"),
+        (f"{slug}-cheatsheet.pdf", "every short answer, two compact columns"),
+    ]
+
+
+def url_fetcher(url: str, timeout: int = 10, ssl_context=None):  # noqa: ANN001 - WeasyPrint's signature
+    """Only data: URIs (the build makes its own); no files, no network, no redirects.
+
+    Content cannot name images or stylesheets (`check` rejects them), so anything else
+    reaching WeasyPrint is refused loudly rather than fetched.
+    """
+    if urlparse(url).scheme == "data":
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+    raise FetchRefused(f"refused to fetch {url!r}: builds load nothing outside the document")
+
+
+def print_css(paper: str) -> str:
+    return f"@page {{ size: {PAPERS[paper]}; }}\n" + (TEMPLATES / "html" / "print.css").read_text(encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
+    """One HTML document to PDF bytes, with WeasyPrint's warnings."""
+    import weasyprint
+
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        out = io.BytesIO()
+        weasyprint.HTML(string=document, url_fetcher=url_fetcher, base_url="about:blank").write_pdf(
+            out, pdf_tags=True, uncompressed_pdf=False, custom_metadata=True,
+            pdf_identifier=corpus.meta.slug.encode("utf-8"),
+        )
+        return out.getvalue(), handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def render(corpus: Corpus, paper: str = "a4") -> dict[str, bytes]:
+    """The three PDFs."""
+    data = html.view(corpus)
+    files = {}
+    for mode in MODES:
+        document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
+        pdf, warnings = render_pdf(document, corpus)
+        for message in warnings:
+            logging.getLogger("studykit").warning("WeasyPrint (%s): %s", mode, message)
+        files[f"{corpus.meta.slug}-{mode}.pdf"] = pdf
+    return files

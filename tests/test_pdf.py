@@ -1,0 +1,217 @@
+"""The PDFs (pypdf): text, outline, links, TOC page numbers, fonts, quiz; the HTML page; no warnings."""
+from __future__ import annotations
+
+import logging
+import re
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from builders import html as html_builder
+from builders import pdf as pdf_builder
+from schema import load_corpus
+from schema.markdown import RENDERER
+
+from .conftest import CONTENT
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, lowercase: robust to line breaks, hyphenation and spacing."""
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def text_chunks(markdown: str) -> list[str]:
+    """The plain-text runs of a Markdown paragraph between formulas (math is drawn as SVG)."""
+    chunks, current = [], []
+    for token in RENDERER.parseInline(markdown)[0].children:
+        if token.type == "math_inline":
+            chunks.append("".join(current))
+            current = []
+        elif token.type in ("text", "code_inline", "text_special"):
+            current.append(token.content)
+        elif token.type == "softbreak":
+            current.append(" ")
+    chunks.append("".join(current))
+    return [c for c in chunks if len(squash(c)) >= 12]
+
+
+@pytest.fixture(scope="module")
+def built():
+    corpus = load_corpus(CONTENT)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.WARNING)
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        files = pdf_builder.render(corpus)
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    readers = {name.rsplit("-", 1)[1].removesuffix(".pdf"): PdfReader(BytesIO(data)) for name, data in files.items()}
+    return corpus, readers, records
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def test_no_weasyprint_warnings(built):
+    _, _, records = built
+    assert [r.getMessage() for r in records] == []
+
+
+def test_handout_holds_every_question_and_short_answer_and_no_tex(built):
+    corpus, readers, _ = built
+    text = "\n".join(page_texts(readers["handout"]))
+    flat = squash(text)
+    for q in corpus.published:
+        assert squash(q.question) in flat, q.id
+        for chunk in text_chunks(q.short_answer):
+            assert squash(chunk) in flat, (q.id, chunk)
+    for tex in ("\\frac", "$$", "\\sqrt", "\\mathrm", "\\text{"):
+        assert tex not in text
+
+
+def outline_titles(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark."""
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def test_outline_holds_every_section_and_question(built):
+    corpus, readers, _ = built
+    outline = outline_titles(readers["handout"])
+    titles = {squash(t) for _, t, _ in outline}
+    for section in corpus.sections:
+        assert squash(f"{section.number}. {section.title}") in titles
+    for q in corpus.published:
+        assert squash(q.question) in titles, q.id
+    depths = {squash(t): d for d, t, _ in outline}
+    assert depths[squash(corpus.published[0].question)] > depths[squash(f"1. {corpus.sections[0].title}")]
+
+
+def test_every_internal_link_lands_on_an_existing_destination(built):
+    _, readers, _ = built
+    for name, reader in readers.items():
+        named = reader.named_destinations
+        links = 0
+        for page in reader.pages:
+            for annot in page.get("/Annots") or []:
+                annot = annot.get_object()
+                if annot.get("/Subtype") != "/Link":
+                    continue
+                action = annot.get("/A")
+                if action is not None and action.get("/S") == "/URI":
+                    continue
+                dest = annot.get("/Dest") if annot.get("/Dest") is not None else (action or {}).get("/D")
+                assert dest is not None, f"{name}: internal link without a destination"
+                if isinstance(dest, str) or hasattr(dest, "encode"):
+                    assert str(dest) in named, f"{name}: link to missing destination {dest}"
+                links += 1
+        if name == "handout":
+            assert links > 100  # table of contents, sources, related questions
+
+
+def toc_entries(text: str) -> list[tuple[str, int]]:
+    """(squashed entry text, page number) of every TOC line; wrapped entries are joined."""
+    entries, pending = [], ""
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = re.match(r"^(.*?)(?:\s*\.)+\s*(\d+)\s*$", line)  # text, dot leaders, page
+        if match:
+            entries.append((squash(pending + " " + match.group(1)), int(match.group(2))))
+            pending = ""
+        else:
+            pending += " " + line
+    return entries
+
+
+def test_toc_page_numbers_match_the_pages_of_the_questions(built):
+    corpus, readers, _ = built
+    reader = readers["handout"]
+    pages = {squash(t): p + 1 for _, t, p in outline_titles(reader)}
+    entries = toc_entries("\n".join(page_texts(reader)[1:4]))
+    for q in corpus.published:
+        key = squash(q.question)
+        found = [page for text, page in entries if text.endswith(key)]
+        assert found, f"no TOC entry for {q.id}"
+        assert found[0] == pages[key], (q.id, found[0], pages[key])
+
+
+def test_all_fonts_are_embedded(built):
+    _, readers, _ = built
+    for name, reader in readers.items():
+        for page in reader.pages:
+            fonts = (page.get("/Resources") or {}).get("/Font") or {}
+            for font in fonts.values():
+                font = font.get_object()
+                descendants = font.get("/DescendantFonts")
+                target = descendants[0].get_object() if descendants else font
+                descriptor = target.get("/FontDescriptor")
+                assert descriptor is not None and any(
+                    k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                ), f"{name}: font {font.get('/BaseFont')} is not embedded"
+
+
+def test_metadata_and_tags(built):
+    corpus, readers, _ = built
+    info = readers["handout"].metadata
+    assert info.title == corpus.meta.title and info.author == corpus.meta.author
+    assert "transformer" in (info.get("/Keywords") or "")
+    assert info.subject
+    root = readers["handout"].trailer["/Root"]
+    assert "/StructTreeRoot" in root and root.get("/Lang") == corpus.meta.language
+
+
+def test_quiz_numbers_every_question_and_keys_every_answer(built):
+    corpus, readers, _ = built
+    text = "\n".join(page_texts(readers["quiz"]))
+    questions = [int(n) for n in re.findall(r"(?m)^\s*Q(\d+)\.", text)]
+    answers = [int(n) for n in re.findall(r"(?m)^\s*A(\d+)\.", text)]
+    n = len(corpus.published)
+    assert questions == list(range(1, n + 1))
+    assert answers == list(range(1, n + 1))
+
+
+def test_cheatsheet_holds_every_question(built):
+    corpus, readers, _ = built
+    flat = squash("\n".join(page_texts(readers["cheatsheet"])))
+    assert all(squash(q.question) in flat for q in corpus.published)
+    assert len(readers["cheatsheet"].pages) < len(readers["handout"].pages) / 3
+
+
+def test_letter_paper(tiny):
+    corpus = load_corpus(tiny)
+    files = pdf_builder.render(corpus, paper="letter")
+    box = PdfReader(BytesIO(files["tiny-cheatsheet.pdf"])).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    box = PdfReader(BytesIO(pdf_builder.render(corpus)["tiny-cheatsheet.pdf"])).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_fetcher_refuses_files_and_network():
+    for url in ("file:///etc/hostname", "http://example.com/x.png", "https://example.com/a.css", "/etc/passwd"):
+        with pytest.raises(pdf_builder.FetchRefused):
+            pdf_builder.url_fetcher(url)
+
+
+def test_html_page_is_self_contained(tiny):
+    page = html_builder.render(load_corpus(tiny))["tiny.html"].decode()
+    assert "<script" not in page and "<link" not in page and "src=" not in page
+    assert "<svg" in page and "$" not in page.replace("$5", "")
+    assert "prefers-color-scheme: dark" in page and 'name="viewport"' in page
+    assert page.count('id="q-first"') == 1
