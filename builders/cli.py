@@ -4,8 +4,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
+
+import jinja2
 
 from schema import LEVELS, ContentErrors, Corpus, load_corpus
 
@@ -105,7 +108,12 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _terminate(signum, frame) -> None:  # noqa: ANN001
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: staged files removed, outputs kept
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     cli = parser()
     args = cli.parse_args(argv)
     unknown = [f for f in getattr(args, "formats", []) if f not in FORMATS]
@@ -115,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ContentErrors as exc:
         return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; nothing was built"])
+    except jinja2.TemplateError as exc:
+        where = f"{getattr(exc, 'filename', None) or getattr(exc, 'name', None) or 'templates/'}"
+        line = getattr(exc, "lineno", None)
+        return fail([f"{where}{f':{line}' if line else ''}: template error: {exc.message or exc}"])
+    except OSError as exc:
+        return fail([f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")])
     except KeyboardInterrupt:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -24,14 +25,20 @@ class Staging:
         return self.write_bytes(target, text.encode("utf-8"))
 
     def commit(self) -> list[Path]:
-        """Move every staged file into place (each rename is atomic)."""
-        done = []
-        for tmp, target in self.pending:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            done.append(target)
-        self.pending.clear()
-        return done
+        """Move every staged file into place; Ctrl-C waits until the renames are done, so an
+        interrupted build leaves either all earlier outputs or all new ones."""
+        blocked = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            done = []
+            for tmp, target in self.pending:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+                done.append(target)
+            self.pending.clear()
+            return done
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def discard(self) -> None:
         """Remove staged files; the previous outputs stay as they were."""
