@@ -53,6 +53,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a hand-written Markdown Q&A README into a new content folder (see docs/import.md)."""
+    from .importer import ImportError_, run_import
+
+    try:
+        lines = run_import(args.legacy, args.into, force=args.force, default_level=args.level)
+    except ImportError_ as exc:
+        return fail([str(exc)])
+    log(f"imported {args.legacy} into {args.into}")
+    print("\n".join(lines))
+    return 0
+
+
 def stats_data(corpus: Corpus) -> dict:
     """Counts per section and level, drafts and sources (the `stats --json` shape)."""
     sections = []
@@ -103,6 +116,13 @@ def parser() -> argparse.ArgumentParser:
                            help="output folder (default: output/, and README.md at the repository root)")
     build_cmd.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
     build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
+    importer = commands.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)
+    importer.add_argument("legacy", type=Path, metavar="LEGACY.md", help="the Markdown file to import")
+    importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="content folder to create")
+    importer.add_argument("--force", action="store_true", help="replace DIR if it exists and is not empty")
+    importer.add_argument("--level", choices=["basic", "intermediate", "advanced"], default="basic",
+                          help="level for questions in a document without level headings (default: basic)")
+    importer.set_defaults(handler=cmd_import)
     stats = command("stats", cmd_stats)
     stats.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return root

@@ -98,6 +98,7 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
     def question_view(q: Question) -> dict:
         return {
             "heading": q.question,
+            "id": q.id,
             "anchor": anchors[q.id].anchor,
             "short_answer": q.short_answer,
             "answer": keep(q.answer),
