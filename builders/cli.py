@@ -12,6 +12,7 @@ import jinja2
 
 from schema import LEVELS, ContentErrors, Corpus, load_corpus
 
+from . import build as build_module
 from .build import Targets, build, log, stale_outputs
 from .formats import FORMATS
 
@@ -47,10 +48,46 @@ def cmd_build(args: argparse.Namespace) -> int:
             return fail(stale)
         log("ok: generated files are up to date")
         return 0
-    written = build(corpus, formats, targets)
-    if not written:
-        log("nothing changed")
+    build(corpus, formats, targets, workers=args.jobs, force=args.force)
     return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Rebuild what changed whenever a content or template file is saved (Ctrl-C stops)."""
+    from watchfiles import watch
+
+    from .templating import TEMPLATES
+
+    def rebuild() -> None:
+        try:
+            corpus = load(args.content)
+            targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
+                              content_dir=args.content, paper=args.paper)
+            build(corpus, list(FORMATS), targets, workers=args.jobs)
+        except ContentErrors as exc:
+            fail([str(p) for p in exc.problems] + ["fix these and save again; still watching"])
+        except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
+            fail([f"{type(exc).__name__}: {exc}; still watching"])
+
+    rebuild()
+    ignore = {anki_lock_name()}
+    announced = False
+    for changes in watch(args.content, TEMPLATES, debounce=300, raise_interrupt=False,
+                         yield_on_timeout=True, rust_timeout=500):
+        if not announced:  # the first (empty) yield means the watcher is live
+            log(f"watching {args.content} and {TEMPLATES} (Ctrl-C to stop)")
+            announced = True
+        changed = sorted({Path(path).name for _, path in changes if not Path(path).name.startswith(".")} - ignore)
+        if changed:
+            log(f"changed: {', '.join(changed)}")
+            rebuild()
+    return 0
+
+
+def anki_lock_name() -> str:
+    from .anki import LOCK_FILE
+
+    return LOCK_FILE
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -105,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=handler.__doc__, description=handler.__doc__)
         sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                          help="content folder (default: content/)")
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages (errors still print)")
         sub.set_defaults(handler=handler)
         return sub
 
@@ -114,8 +152,15 @@ def parser() -> argparse.ArgumentParser:
                            help=f"one or more of: {', '.join(FORMATS)} (default: all)")
     build_cmd.add_argument("--out", type=Path, metavar="DIR",
                            help="output folder (default: output/, and README.md at the repository root)")
+    build_cmd.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                           help="builders to run in parallel processes (default: CPU count)")
+    build_cmd.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     build_cmd.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
     build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
+    watcher = command("watch", cmd_watch)
+    watcher.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: output/ and README.md at the root)")
+    watcher.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
+    watcher.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="parallel builders")
     importer = commands.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)
     importer.add_argument("legacy", type=Path, metavar="LEGACY.md", help="the Markdown file to import")
     importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="content folder to create")
@@ -136,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     cli = parser()
     args = cli.parse_args(argv)
+    build_module.QUIET = getattr(args, "quiet", False)
     unknown = [f for f in getattr(args, "formats", []) if f not in FORMATS]
     if unknown:
         cli.error(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")

@@ -4,8 +4,11 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from importlib.metadata import version
 
 import ziamath
+
+from schema import cache
 
 ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
 ziamath.config.precision = 1
@@ -13,9 +16,25 @@ SIZE = 16.0  # ziamath units per em of the surrounding text
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
+ZIAMATH = f"ziamath {version('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False"
+
+
 @lru_cache(maxsize=8192)
 def formula_svg(tex: str, display: bool) -> str:
-    """One formula as an <svg> sized in em, aligned on the text baseline, coloured like the text."""
+    """One formula as an <svg> sized in em, aligned on the text baseline, coloured like the text.
+
+    Rendered once per TeX source and options, then reused across outputs and runs (.cache/math).
+    """
+    digest = cache.key(ZIAMATH, str(display), tex)
+    cached = cache.read("math", digest)
+    if cached is not None:
+        return cached
+    svg = _render(tex, display)
+    cache.write("math", digest, svg)
+    return svg
+
+
+def _render(tex: str, display: bool) -> str:
     svg = ziamath.Latex(tex, size=SIZE, inline=not display).svg()
     match = _VIEWBOX.search(svg)
     if not match:

@@ -72,11 +72,11 @@ def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
         logger.removeHandler(handler)
 
 
-def render(corpus: Corpus, paper: str = "a4") -> dict[str, bytes]:
-    """The three PDFs."""
+def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) -> dict[str, bytes]:
+    """The three PDFs (or some of them)."""
     data = html.view(corpus)
     files = {}
-    for mode in MODES:
+    for mode in modes:
         document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
         pdf, warnings = render_pdf(document, corpus)
         for message in warnings:

@@ -52,9 +52,27 @@ def make_parser(allow_html: bool = False, keep_escapes: bool = False) -> Markdow
     return md
 
 
+def highlight(code: str, lang: str, attrs: str) -> str:
+    """Syntax-highlight a fenced code block with Pygments (inline styles, so it works in the
+    web page, the PDFs and Anki alike); unknown or missing languages stay plain."""
+    if not lang:
+        return ""
+    from pygments import highlight as pygmentize
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(lang)
+    except ClassNotFound:
+        return ""
+    return pygmentize(code, lexer, HtmlFormatter(noclasses=True, nowrap=True))
+
+
 VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
 VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
 RENDERER = make_parser(allow_html=False)
+RENDERER.options["highlight"] = highlight
 
 
 def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:

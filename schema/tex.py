@@ -5,6 +5,8 @@ import atexit
 from functools import lru_cache
 from pathlib import Path
 
+from . import cache
+
 KATEX_JS = Path(__file__).parent / "vendor" / "katex.min.js"
 MAX_FORMULA_CHARS = 4000
 
@@ -34,12 +36,20 @@ def _context():
     return ctx
 
 
-@lru_cache(maxsize=4096)
+KATEX_VERSION = cache.key(KATEX_JS.read_text(encoding="utf-8"), _CHECK_FN)[:16]
+
+
+@lru_cache(maxsize=8192)
 def tex_error(tex: str, display: bool) -> str:
-    """Return KaTeX's parse error for `tex`, or '' when it parses."""
+    """Return KaTeX's parse error for `tex`, or '' when it parses (results cached on disk)."""
     if len(tex) > MAX_FORMULA_CHARS:
         return f"formula is {len(tex)} characters long (limit {MAX_FORMULA_CHARS})"
     if not tex.strip():
         return "empty formula"
-    message = _context().call("studykitCheck", tex, display)
-    return message.removeprefix("KaTeX parse error: ")
+    digest = cache.key("katex", KATEX_VERSION, str(display), tex)
+    cached = cache.read("katex", digest)
+    if cached is not None:
+        return cached
+    message = _context().call("studykitCheck", tex, display).removeprefix("KaTeX parse error: ")
+    cache.write("katex", digest, message)
+    return message

@@ -37,7 +37,7 @@ def test_builder_raising_half_way_leaves_every_output_byte_identical(tiny, tmp_p
         raise RuntimeError("boom half-way")
 
     monkeypatch.setattr(pdf, "render", explode)  # readme, json and html are rendered before it
-    code, _, err = run("build", "--content", str(tiny), "--out", str(out))
+    code, _, err = run("build", "-j", "1", "--content", str(tiny), "--out", str(out))
     assert code == 1 and "Error: RuntimeError: boom half-way" in err and "Traceback" not in err
     assert snapshot(out) == before and (tiny / anki.LOCK_FILE).read_bytes() == lock
 

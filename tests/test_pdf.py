@@ -215,3 +215,15 @@ def test_html_page_is_self_contained(tiny):
     assert "<svg" in page and "$" not in page.replace("$5", "")
     assert "prefers-color-scheme: dark" in page and 'name="viewport"' in page
     assert page.count('id="q-first"') == 1
+
+
+def test_code_blocks_are_highlighted_and_wrap(tiny):
+    first = tiny / "01-basics" / "01-first.md"
+    long_line = "x = " + " + ".join(f"value_{i}" for i in range(60))
+    first.write_text(first.read_text(encoding="utf-8") + f"\n```python\ndef f(a):\n    return a < 2  # small\n{long_line}\n```\n", encoding="utf-8")
+    corpus = load_corpus(tiny)
+    page = html_builder.render(corpus)["tiny.html"].decode()
+    assert '<span style="color: #008000; font-weight: bold">def</span>' in page and '<span style="color: #666">&lt;</span>' in page
+    reader = PdfReader(BytesIO(pdf_builder.render(corpus, modes=("handout",))["tiny-handout.pdf"]))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "value_59" in text.replace("\n", "")  # wrapped, not cut off at the page edge
