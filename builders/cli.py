@@ -13,6 +13,7 @@ import jinja2
 from schema import LEVELS, ContentErrors, Corpus, load_corpus
 
 from . import build as build_module
+from .anki import LOCK_FILE
 from .build import Targets, build, log, stale_outputs
 from .formats import FORMATS
 
@@ -70,7 +71,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             fail([f"{type(exc).__name__}: {exc}; still watching"])
 
     rebuild()
-    ignore = {anki_lock_name()}
+    ignore = {LOCK_FILE}
     announced = False
     for changes in watch(args.content, TEMPLATES, debounce=300, raise_interrupt=False,
                          yield_on_timeout=True, rust_timeout=500):
@@ -82,12 +83,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
             log(f"changed: {', '.join(changed)}")
             rebuild()
     return 0
-
-
-def anki_lock_name() -> str:
-    from .anki import LOCK_FILE
-
-    return LOCK_FILE
 
 
 def cmd_import(args: argparse.Namespace) -> int:
