@@ -13,8 +13,14 @@ from markupsafe import Markup
 from schema import LEVELS, Corpus
 from schema.markdown import render_html, render_inline_html
 
-from .mathsvg import html_math
 from .templating import TEMPLATES, html_env
+
+
+def html_math(tex: str, display: bool) -> str:
+    """Math as inline SVG (ziamath is imported only when a page is actually rendered)."""
+    from .mathsvg import html_math as render
+
+    return render(tex, display)
 
 NAME = "html"
 LEVEL_TITLES = {"basic": "Basic", "intermediate": "Intermediate", "advanced": "Advanced"}

@@ -8,6 +8,8 @@ import yaml
 
 from .errors import Problem
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same results, ~10x faster
+
 
 @dataclass
 class Located:
@@ -31,8 +33,8 @@ class Located:
 def parse_yaml_mapping(text: str, path: str, line_offset: int = 0) -> tuple[Located | None, list[Problem]]:
     """Parse a YAML mapping; report syntax errors, duplicate keys and non-mapping documents."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=LOADER)
+        data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
