@@ -5,9 +5,7 @@ import hashlib
 import html
 import io
 import json
-import os
 import tempfile
-import time
 import zipfile
 from itertools import count
 from pathlib import Path
@@ -18,6 +16,7 @@ from schema import Corpus, Question, Section
 from schema.markdown import render_html, render_inline_html
 from schema.models import AnkiLock, NoteRecord
 
+from .output import release_time
 from .templating import TEMPLATES
 
 NAME = "anki"
@@ -82,12 +81,6 @@ def note_tags(section: Section, q: Question) -> list[str]:
 def fingerprint(fields: list[str], tags: list[str], deck: str) -> str:
     payload = json.dumps({"model": MODEL_NAME, "fields": fields, "tags": tags, "deck": deck}, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def release_time() -> int:
-    """SOURCE_DATE_EPOCH when set (reproducible releases), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(epoch) if epoch.isdigit() else int(time.time())
 
 
 class StableNote(genanki.Note):

@@ -6,13 +6,13 @@ builder gives to WeasyPrint.
 from __future__ import annotations
 
 import datetime
-import os
 
 from markupsafe import Markup
 
 from schema import LEVELS, Corpus
 from schema.markdown import render_html, render_inline_html
 
+from .output import release_time
 from .templating import TEMPLATES, html_env
 
 
@@ -35,15 +35,12 @@ def outputs(slug: str) -> list[tuple[str, str]]:
 
 def build_date() -> str:
     """The build date: from SOURCE_DATE_EPOCH when set (reproducible), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC) if epoch.isdigit() else datetime.datetime.now(datetime.UTC)
-    return moment.date().isoformat()
+    return datetime.datetime.fromtimestamp(release_time(), datetime.UTC).date().isoformat()
 
 
 def view(corpus: Corpus) -> dict:
     """The corpus as template data: rendered HTML fields, numbers and anchors."""
-    cited = sorted({sid for q in corpus.published for sid in q.sources},
-                   key=lambda sid: (corpus.sources[sid].authors.casefold(), corpus.sources[sid].year, sid))
+    cited = corpus.cited_sources()
     refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
                   "link": corpus.sources[sid].link,
                   "label": f"{corpus.sources[sid].authors.split(',')[0].removesuffix(' et al.')} {corpus.sources[sid].year}"}

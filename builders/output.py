@@ -1,10 +1,17 @@
-"""Atomic output writing: stage every file, then rename all into place only on success."""
+"""Atomic output writing (stage every file, rename all into place only on success) and the release time."""
 from __future__ import annotations
 
 import os
 import signal
 import tempfile
+import time
 from pathlib import Path
+
+
+def release_time() -> int:
+    """SOURCE_DATE_EPOCH when set (reproducible releases), else now (Unix seconds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else int(time.time())
 
 
 class Staging:

@@ -114,8 +114,7 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
         }
         for s in sections
     ]
-    cited = sorted({sid for q in corpus.published for sid in q.sources},
-                   key=lambda sid: (corpus.sources[sid].authors.casefold(), corpus.sources[sid].year, sid))
+    cited = corpus.cited_sources()
     from . import formats as registry  # the registry imports this module
 
     text = markdown_env().get_template("README.md.j2").render(

@@ -147,6 +147,11 @@ class Corpus(Strict):
         """Published questions in guide order."""
         return tuple(q for q in self.questions if q.published)
 
+    def cited_sources(self) -> list[str]:
+        """Ids of the works cited by published questions, in reference-list order (authors, year, id)."""
+        cited = {sid for q in self.published for sid in q.sources}
+        return sorted(cited, key=lambda sid: (self.sources[sid].authors.casefold(), self.sources[sid].year, sid))
+
     def question(self, question_id: str) -> Question:
         """Look a question up by id."""
         return next(q for q in self.questions if q.id == question_id)
