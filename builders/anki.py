@@ -12,15 +12,16 @@ from pathlib import Path
 
 import genanki
 
-from schema import Corpus, Question, Section
+from schema import ANKI_LOCK, Corpus, Question, Section
 from schema.markdown import render_html, render_inline_html
 from schema.models import AnkiLock, NoteRecord
 
+from .freshness import code_version
 from .output import release_time
 from .templating import TEMPLATES
 
 NAME = "anki"
-LOCK_FILE = "anki-notes.lock.json"  # lives in the content folder, beside the questions
+LOCK_FILE = ANKI_LOCK  # lives in the content folder, beside the questions
 # Public identity of the deck and the note type: never change these numbers.
 DECK_ID = 1302156278
 MODEL_ID = 2136089416
@@ -63,10 +64,11 @@ def note_fields(corpus: Corpus, section: Section, q: Question) -> list[str]:
         f'<li><a href="{html.escape(s.link)}">{html.escape(s.citation)}</a></li>'
         for s in (corpus.sources[sid] for sid in q.sources)
     )
+    memo = f"anki {code_version()}"  # names the cached rendering of Markdown fields for cards
     return [
         render_inline_html(q.question, anki_math),
-        render_html(q.short_answer, anki_math).strip(),
-        render_html(q.answer, anki_math).strip(),
+        render_html(q.short_answer, anki_math, memo=memo).strip(),
+        render_html(q.answer, anki_math, memo=memo).strip(),
         f"<ul>{sources}</ul>" if sources else "",
         html.escape(f"{section.number}. {section.title}"),
         q.level,

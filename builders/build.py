@@ -6,28 +6,21 @@ import hashlib
 import json
 import multiprocessing
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
-from schema import Corpus, cache
+from schema import Corpus
 from schema.export import export_json_schema
 
-from . import anki
+from . import anki, freshness
 from .formats import FORMATS
 from .output import Staging
+from .progress import Progress, log
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
-QUIET = False
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr, never stdout (and not at all with -q)."""
-    if not QUIET:
-        print(message, file=sys.stderr, flush=True)
+SLOW = {"pdf"}  # run in worker processes while the quick builders run in this one
 
 
 class Targets:
@@ -74,24 +67,6 @@ def run_job(corpus: Corpus, job: Job) -> dict[str, bytes]:
     return FORMATS[job.format].render(corpus, **dict(job.options))
 
 
-CODE_VERSION = None
-
-
-def code_version() -> str:
-    """Hash of the code, templates and renderer versions every output depends on."""
-    global CODE_VERSION
-    if CODE_VERSION is None:
-        digest = hashlib.sha256()
-        for folder in ("builders", "schema", "templates"):
-            for path in sorted((ROOT / folder).rglob("*")):
-                if path.is_file() and path.suffix in {".py", ".j2", ".css", ".html", ".js"}:
-                    digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-        for package in ("weasyprint", "ziamath", "genanki", "markdown-it-py", "jinja2"):
-            digest.update(f"{package}={version(package)}".encode())
-        CODE_VERSION = digest.hexdigest()
-    return CODE_VERSION
-
-
 def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     """Exactly what a job's outputs depend on: the content it uses, the code, options, date
     (and for the deck, the note record it leaves behind)."""
@@ -99,87 +74,78 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     if job.format == "anki":
         content["anki_lock"] = (lock or anki.lock_json(corpus.anki_lock)).decode("utf-8")
     dated = job.format in ("html", "pdf", "anki")
-    stamp = os.environ.get("SOURCE_DATE_EPOCH") or (FORMATS["html"].build_date() if dated else "")
-    payload = json.dumps([job.name, list(job.options), stamp, code_version(), content], sort_keys=True, default=str)
+    stamp = os.environ.get("SOURCE_DATE_EPOCH") or (freshness.build_date() if dated else "")
+    payload = json.dumps([job.name, list(job.options), stamp, freshness.code_version(), content], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def state_file() -> Path:
-    return cache.cache_dir() / "build-state.json"
-
-
-def load_state() -> dict:
-    try:
-        return json.loads(state_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def save_state(state: dict) -> None:
-    path = state_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-def up_to_date(state: dict, key: str, digest: str) -> bool:
-    entry = state.get(key)
-    return bool(entry) and entry["fingerprint"] == digest and all(Path(f).is_file() for f in entry["files"])
-
-
-def render_jobs(corpus: Corpus, jobs: list[Job], workers: int) -> dict[Job, dict[str, bytes]]:
-    """Render jobs, in worker processes when there is more than one job and worker."""
-    if workers <= 1 or len(jobs) <= 1:
-        results = {}
+def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> dict[Job, dict[str, bytes]]:
+    """Render jobs: with more than one worker the PDFs go to worker processes while the quick
+    builders (README, JSON, HTML, Anki) run here, so those are ready in about a second."""
+    slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
+    results: dict[Job, dict[str, bytes]] = {}
+    if not slow:
         for job in jobs:
-            log(f"building {job.name}")
+            progress.started(job.name)
             results[job] = run_job(corpus, job)
+            progress.finished(job.name)
         return results
-    if any(job.format in ("html", "pdf") for job in jobs):
-        FORMATS["html"].view(corpus)  # render every formula once, into the shared math cache
+    FORMATS["html"].view(corpus)  # render every formula and answer once, into the shared caches
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {job: pool.submit(run_job, corpus, job) for job in jobs}
+    with ProcessPoolExecutor(max_workers=min(workers, len(slow)), mp_context=context) as pool:
+        futures = {pool.submit(run_job, corpus, job): job for job in slow}
+        for job in slow:
+            progress.started(job.name)
         for job in jobs:
-            log(f"building {job.name}")
-        return {job: future.result() for job, future in futures.items()}
+            if job not in slow:
+                progress.started(job.name)
+                results[job] = run_job(corpus, job)
+                progress.finished(job.name)
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            progress.finished(futures[future].name)
+    return results
 
 
-def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False) -> list[Path]:
-    """Render what is out of date, then move all outputs into place; a failure leaves old outputs as they were."""
-    state = load_state()
+def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False,
+          run: tuple[str, str] | None = None) -> list[Path]:
+    """Render what is out of date, then move all outputs into place; a failure leaves old outputs
+    as they were. `run` = (run key, inputs digest) from freshness, recorded on success."""
+    state = freshness.load_state()
     jobs = jobs_for(formats, targets)
     digests = {job: fingerprint(corpus, job) for job in jobs}
     keys = {job: f"{job.name}|{targets.out_dir.resolve()}|{targets.readme_dir.resolve()}" for job in jobs}
-    todo = [job for job in jobs if force or not up_to_date(state, keys[job], digests[job])]
+    todo = [job for job in jobs if force or not freshness.job_intact(state, keys[job], digests[job])]
     skipped = [job.name for job in jobs if job not in todo]
     if skipped:
         log(f"up to date: {', '.join(skipped)}")
-    if not todo:
+    written: list[Path] = []
+    if todo:
+        staging = Staging()
+        progress = Progress(len(todo))
+        try:
+            results = render_jobs(corpus, todo, workers, progress)
+            for job in todo:  # fixed order, whatever order the workers finished in
+                for file_name, data in results[job].items():
+                    path = targets.path(job.format, file_name)
+                    if path.is_file() and path.read_bytes() == data:
+                        continue  # unchanged: leave the file (and its timestamp) alone
+                    staging.write_bytes(path, data)
+            written = staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+        finally:
+            progress.close()
+        for job in todo:
+            files = [targets.path(job.format, name).resolve() for name in results[job]]
+            digest = fingerprint(corpus, job, results[job].get(anki.LOCK_FILE)) if job.format == "anki" else digests[job]
+            state[keys[job]] = freshness.job_entry(digest, files)
+    else:
         log("nothing to rebuild")
-        return []
-    staging = Staging()
-    try:
-        results = render_jobs(corpus, todo, workers)
-        for job in todo:  # fixed order, whatever order the workers finished in
-            for file_name, data in results[job].items():
-                path = targets.path(job.format, file_name)
-                if path.is_file() and path.read_bytes() == data:
-                    continue  # unchanged: leave the file (and its timestamp) alone
-                staging.write_bytes(path, data)
-        written = staging.commit()
-    except BaseException:
-        staging.discard()
-        raise
-    for job in todo:
-        files = [str(targets.path(job.format, name).resolve()) for name in results[job]]
-        digest = fingerprint(corpus, job, results[job].get(anki.LOCK_FILE)) if job.format == "anki" else digests[job]
-        state[keys[job]] = {"fingerprint": digest, "files": files}
-    save_state(state)
+    if run:
+        freshness.record_run(state, *run, targets.content_dir, [keys[job] for job in jobs])
+    freshness.save_state(state)
     for path in written:
         log(f"wrote {path}")
     return written
@@ -187,9 +153,13 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
 
 def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Path, bytes]:
     """Render the requested formats in memory: {target path: bytes} (no cache, no writes)."""
-    return {targets.path(job.format, name): data
-            for job, files in render_jobs(corpus, jobs_for(formats, targets), 1).items()
-            for name, data in files.items()}
+    jobs = jobs_for(formats, targets)
+    progress = Progress(len(jobs))
+    try:
+        results = render_jobs(corpus, jobs, 1, progress)
+    finally:
+        progress.close()
+    return {targets.path(job.format, name): data for job, files in results.items() for name, data in files.items()}
 
 
 def stale_outputs(corpus: Corpus, formats: list[str], targets: Targets) -> list[str]:

@@ -8,14 +8,16 @@ import signal
 import sys
 from pathlib import Path
 
-import jinja2
+from typing import TYPE_CHECKING
 
-from schema import LEVELS, ContentErrors, Corpus, load_corpus
+from schema import ANKI_LOCK, ContentErrors
 
-from . import build as build_module
-from .anki import LOCK_FILE
-from .build import Targets, build, log, stale_outputs
+from . import freshness, progress
 from .formats import FORMATS
+from .progress import log
+
+if TYPE_CHECKING:  # the heavy modules (pydantic, builders) load only when a command needs them
+    from schema import Corpus
 
 
 def fail(lines: list[str]) -> int:
@@ -25,8 +27,17 @@ def fail(lines: list[str]) -> int:
 
 
 def load(content: Path) -> Corpus:
+    from schema import load_corpus
+
     log(f"checking {content}")
     return load_corpus(content)
+
+
+def targets_for(args: argparse.Namespace):  # noqa: ANN201 - build.Targets, imported lazily
+    from .build import Targets
+
+    return Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
+                   content_dir=args.content, paper=args.paper)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -40,38 +51,60 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the given formats (all when none is named); with --check, write nothing and fail on stale files."""
     formats = list(dict.fromkeys(args.formats)) or list(FORMATS)
+    if not args.check:
+        run = fresh_run(args, formats)
+        if run is None:
+            return 0
     corpus = load(args.content)
-    targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
-                      content_dir=args.content, paper=args.paper)
+    targets = targets_for(args)
     if args.check:
+        from .build import stale_outputs
+
         stale = stale_outputs(corpus, formats, targets)
         if stale:
             return fail(stale)
         log("ok: generated files are up to date")
         return 0
-    build(corpus, formats, targets, workers=args.jobs, force=args.force)
+    from .build import build
+
+    build(corpus, formats, targets, workers=args.jobs, force=args.force, run=run)
     return 0
+
+
+def fresh_run(args: argparse.Namespace, formats: list[str]) -> tuple[str, str] | None:
+    """None when the last identical build saw these exact input bytes and its outputs are
+    untouched (nothing is parsed or imported); else (run key, inputs digest) to record."""
+    out = args.out or Path("output")
+    run = (freshness.run_key(args.content, out, args.out or Path.cwd(), formats, args.paper),
+           freshness.inputs_digest(args.content))
+    if not args.force and freshness.nothing_to_do(freshness.load_state(), *run, args.content):
+        log("nothing to rebuild (inputs unchanged since the last build)")
+        return None
+    return run
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Rebuild what changed whenever a content or template file is saved (Ctrl-C stops)."""
     from watchfiles import watch
 
+    from .build import SLOW, build
     from .templating import TEMPLATES
 
     def rebuild() -> None:
         try:
             corpus = load(args.content)
-            targets = Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
-                              content_dir=args.content, paper=args.paper)
-            build(corpus, list(FORMATS), targets, workers=args.jobs)
+            targets = targets_for(args)
+            # two builds, each all-or-nothing: README, JSON, HTML and Anki are ready in about
+            # a second, the PDFs follow
+            build(corpus, [f for f in FORMATS if f not in SLOW], targets, workers=args.jobs)
+            build(corpus, [f for f in FORMATS if f in SLOW], targets, workers=args.jobs)
         except ContentErrors as exc:
             fail([str(p) for p in exc.problems] + ["fix these and save again; still watching"])
         except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
             fail([f"{type(exc).__name__}: {exc}; still watching"])
 
     rebuild()
-    ignore = {LOCK_FILE}
+    ignore = {ANKI_LOCK}
     announced = False
     for changes in watch(args.content, TEMPLATES, debounce=300, raise_interrupt=False,
                          yield_on_timeout=True, rust_timeout=500):
@@ -100,6 +133,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def stats_data(corpus: Corpus) -> dict:
     """Counts per section and level, drafts and sources (the `stats --json` shape)."""
+    from schema import LEVELS
+
     sections = []
     for section in corpus.sections:
         levels = {level: len(section.by_level(level)) for level in LEVELS}
@@ -119,6 +154,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
+    from schema import LEVELS
+
     width = max([len(s["title"]) for s in data["sections"]] + [7])
     header = f"{'section':<{width}}  " + "  ".join(f"{lv:>12}" for lv in LEVELS) + f"  {'drafts':>6}"
     print(header)
@@ -176,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     cli = parser()
     args = cli.parse_args(argv)
-    build_module.QUIET = getattr(args, "quiet", False)
+    progress.QUIET = getattr(args, "quiet", False)
     unknown = [f for f in getattr(args, "formats", []) if f not in FORMATS]
     if unknown:
         cli.error(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
@@ -184,10 +221,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ContentErrors as exc:
         return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; nothing was built"])
-    except jinja2.TemplateError as exc:
-        where = f"{getattr(exc, 'filename', None) or getattr(exc, 'name', None) or 'templates/'}"
-        line = getattr(exc, "lineno", None)
-        return fail([f"{where}{f':{line}' if line else ''}: template error: {exc.message or exc}"])
     except OSError as exc:
         return fail([f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")])
     except KeyboardInterrupt:
@@ -196,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
         if os.environ.get("STUDYKIT_DEBUG"):
             raise
+        jinja2 = sys.modules.get("jinja2")
+        if jinja2 and isinstance(exc, jinja2.TemplateError):
+            where = f"{getattr(exc, 'filename', None) or getattr(exc, 'name', None) or 'templates/'}"
+            line = getattr(exc, "lineno", None)
+            return fail([f"{where}{f':{line}' if line else ''}: template error: {exc.message or exc}"])
         return fail([f"{type(exc).__name__}: {exc} (set STUDYKIT_DEBUG=1 for a traceback)"])
 
 

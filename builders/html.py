@@ -5,14 +5,12 @@ builder gives to WeasyPrint.
 """
 from __future__ import annotations
 
-import datetime
-
 from markupsafe import Markup
 
 from schema import LEVELS, Corpus
 from schema.markdown import render_html, render_inline_html
 
-from .output import release_time
+from .freshness import build_date, code_version
 from .templating import TEMPLATES, html_env
 
 
@@ -33,11 +31,6 @@ def outputs(slug: str) -> list[tuple[str, str]]:
     return [(f"{slug}.html", "the whole guide as one offline web page (phone-friendly, light and dark)")]
 
 
-def build_date() -> str:
-    """The build date: from SOURCE_DATE_EPOCH when set (reproducible), else today (UTC)."""
-    return datetime.datetime.fromtimestamp(release_time(), datetime.UTC).date().isoformat()
-
-
 def view(corpus: Corpus) -> dict:
     """The corpus as template data: rendered HTML fields, numbers and anchors."""
     cited = corpus.cited_sources()
@@ -45,6 +38,7 @@ def view(corpus: Corpus) -> dict:
                   "link": corpus.sources[sid].link,
                   "label": f"{corpus.sources[sid].authors.split(',')[0].removesuffix(' et al.')} {corpus.sources[sid].year}"}
             for n, sid in enumerate(cited, start=1)}
+    memo = f"svg {code_version()}"  # names the cached rendering of answers with SVG math
     titles = {q.id: Markup(render_inline_html(q.question, html_math)) for q in corpus.published}
     number = 0
     sections = []
@@ -56,8 +50,8 @@ def view(corpus: Corpus) -> dict:
                 number += 1
                 questions.append({
                     "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
-                    "short_answer": Markup(render_html(q.short_answer, html_math)),
-                    "answer": Markup(render_html(q.answer, html_math)),
+                    "short_answer": Markup(render_html(q.short_answer, html_math, memo)),
+                    "answer": Markup(render_html(q.answer, html_math, memo)),
                     "refs": [refs[sid] for sid in q.sources],
                     "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
                 })

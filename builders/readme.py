@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from schema import LEVELS, Corpus, Question, Source
-from schema.markdown import RENDERER, inline_text
+from schema.markdown import headings, inline_text
 
 from .slugger import Slugger
 from .templating import markdown_env, md_text
@@ -52,12 +52,6 @@ class Plan:
 def source_link(source: Source) -> str:
     """A source as a Markdown link: 'Authors (year). Title.'"""
     return f"[{md_text(source.authors)} ({source.year}). {md_text(source.title)}]({source.link})"
-
-
-def document_headings(markdown: str) -> list[str]:
-    """The Markdown source text of every heading, in order, as a parser sees them."""
-    tokens = RENDERER.parse(markdown)
-    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
 
 
 def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, formats: list[str] | None = None,
@@ -129,10 +123,13 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
         prerequisites=prerequisites or registry.PREREQUISITES,
     )
     text = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
-    text = re.sub("\x00(\\d+)\x00", lambda m: verbatim[int(m.group(1))], text)
-    found = document_headings(text)
+    # Check the layout while each answer is still one placeholder paragraph: validated answers
+    # hold no headings and close every block (checks.markdown_problems), so they cannot add,
+    # hide or alter a heading once they are put in.
+    found = headings(text)
     expected = [h.text for h in plan.headings]
     if found != expected:
         missing = [h for h in expected if h not in found] or [h for h in found if h not in expected]
         raise ReadmeError(f"README headings differ from the planned ones (first difference: {missing[:1]!r})")
+    text = re.sub("\x00(\\d+)\x00", lambda m: verbatim[int(m.group(1))], text)
     return {FILE: text.encode("utf-8")}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,9 +18,13 @@ def key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+def _entry(area: str, digest: str) -> Path:
+    return cache_dir() / area / digest[:2] / digest
+
+
 def read(area: str, digest: str) -> str | None:
     try:
-        return (cache_dir() / area / digest[:2] / digest).read_text(encoding="utf-8")
+        return _entry(area, digest).read_text(encoding="utf-8")
     except OSError:
         return None
 
@@ -34,3 +40,34 @@ def write(area: str, digest: str, value: str) -> None:
         os.replace(tmp, folder / digest)
     except OSError:
         pass
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def installed_versions(*names: str) -> str:
+    """'name=version,...' for installed distributions, read from the `*.dist-info` folder names
+    on sys.path (a directory listing; importlib.metadata costs tens of milliseconds)."""
+    wanted = {_canonical(name) for name in names}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            listing = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for item in listing:
+            if item.endswith(".dist-info"):
+                name, _, version = item.removesuffix(".dist-info").partition("-")
+                found.setdefault(_canonical(name), version)
+    return ",".join(f"{name}={found.get(name, '?')}" for name in sorted(wanted))
+
+
+def tree_digest(root: Path, folders: tuple[str, ...], suffixes: set[str]) -> str:
+    """Hash of the names and bytes of every file with one of `suffixes` under `root/folder`."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in suffixes and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

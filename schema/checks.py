@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import re
 
-from ftfy.badness import is_bad
-
 from .errors import Problem
-from .markdown import VALIDATOR, walk
+from .markdown import VALIDATOR, headings, walk
 from .tex import tex_error
 
 SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -26,6 +24,8 @@ def is_mojibake(line: str) -> bool:
     """
     if line.isascii():
         return False
+    from ftfy.badness import is_bad  # imported only when some text is not ASCII
+
     if is_bad(line):
         return True
     for codec in SINGLE_BYTE_CODECS:
@@ -111,6 +111,10 @@ def markdown_problems(
                     problems.append(Problem(path, line, field, f"formula does not parse: {error}"))
     if single_paragraph and paragraphs > 1:
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
+    if not inline_only and headings(markdown + "\n\n# end\n")[-1:] != ["end"]:
+        fences = [t for t in tokens if t.type == "fence" and t.map]
+        line = first_line + (fences[-1].map[0] if fences else 0)
+        problems.append(Problem(path, line, field, "code fence is never closed; it would swallow everything after it in the README and pages"))
     return problems
 
 

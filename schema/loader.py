@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .checks import markdown_problems, text_problems
+from . import ANKI_LOCK, cache
 from .errors import ContentErrors, Problem, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
@@ -17,9 +19,49 @@ from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Sourc
 MAX_FILE_BYTES = 1_000_000
 MAX_CORPUS_BYTES = 50_000_000
 SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
-ANKI_LOCK = "anki-notes.lock.json"
 TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", ANKI_LOCK}
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+@lru_cache(maxsize=1)
+def rules_version() -> str:
+    """Hash of the validation code (schema/, vendored KaTeX) and the parsers it relies on."""
+    root = Path(__file__).resolve().parent.parent
+    return cache.key(cache.tree_digest(root, ("schema",), {".py", ".js"}),
+                     cache.installed_versions("ftfy", "markdown-it-py", "mdit-py-plugins", "mini-racer"))
+
+
+def _checked(kind: str, text: str, run: Callable[[], list[Problem]]) -> list[Problem]:
+    """Run a check on one text, unless these same rules already found that text clean.
+
+    Only clean verdicts are remembered (`.cache/clean/`), so every problem is always reported
+    afresh with its file and line; an edited file is checked again in full.
+    """
+    digest = cache.key("clean", rules_version(), kind, text)
+    if cache.read("clean", digest) is not None:
+        return []
+    problems = run()
+    if not problems:
+        cache.write("clean", digest, "")
+    return problems
+
+
+def text_problems(text: str, path: str, field: str, first_line: int) -> list[Problem]:
+    """Mojibake, replacement and control characters (see checks.text_problems)."""
+    def run() -> list[Problem]:
+        from .checks import text_problems as check  # ftfy is imported only when something is checked
+        return check(text, path, field, first_line)
+
+    return _checked("text", text, run)
+
+
+def markdown_problems(markdown: str, path: str, field: str, first_line: int, **options: bool) -> list[Problem]:
+    """Everything a Markdown field may not contain (see checks.markdown_problems)."""
+    def run() -> list[Problem]:
+        from .checks import markdown_problems as check
+        return check(markdown, path, field, first_line, **options)
+
+    return _checked(f"markdown {sorted(options.items())}", markdown, run)
 
 
 def load_corpus(content_dir: Path) -> Corpus:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from . import cache
+
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.common.utils import escapeHtml
@@ -73,6 +75,14 @@ VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
 VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
 RENDERER = make_parser(allow_html=False)
 RENDERER.options["highlight"] = highlight
+BLOCKS = make_parser(allow_html=False)
+BLOCKS.core.ruler.enableOnly(["normalize", "block"])  # block structure only: inline tokens keep their raw text
+
+
+def headings(markdown: str) -> list[str]:
+    """The source text of every heading of a document, in order, as the renderer sees them."""
+    tokens = BLOCKS.parse(markdown)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
 
 
 def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
@@ -118,9 +128,19 @@ def _renderer(math: MathFn) -> RendererHTML:
     return renderer
 
 
-def render_html(markdown: str, math: MathFn) -> str:
-    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula."""
-    return _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+def render_html(markdown: str, math: MathFn, memo: str = "") -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula.
+
+    With `memo` (naming the math flavour and the code version) the result is kept in
+    `.cache/html/`, so an unchanged answer is not parsed again in the next build.
+    """
+    digest = cache.key("html", memo, markdown) if memo else ""
+    if memo and (hit := cache.read("html", digest)) is not None:
+        return hit
+    html = _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+    if memo:
+        cache.write("html", digest, html)
+    return html
 
 
 def render_inline_html(markdown: str, math: MathFn) -> str:

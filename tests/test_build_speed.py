@@ -99,8 +99,102 @@ def test_watch_rebuilds_on_save_and_survives_errors(tiny, tmp_path):
         deadline = time.time() + 60
         while b"Watched edit." not in (out / "tiny.json").read_bytes() and time.time() < deadline:
             time.sleep(0.2)
-        assert b"Watched edit." in (out / "tiny.json").read_bytes()
+        assert b"Watched edit." in (out / "tiny.json").read_bytes(), "".join(log)
         assert proc.poll() is None  # the error did not stop it
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def imports_after_build(tiny: Path, out: Path, cache: Path, *formats: str) -> tuple[str, set[str]]:
+    """Run a build in a fresh interpreter: (its stderr, the heavy modules it imported)."""
+    code = ("import sys; from builders.cli import main; code = main(sys.argv[1:]); "
+            "print(sorted(m for m in ('pydantic', 'markdown_it', 'weasyprint', 'genanki', 'yaml') if m in sys.modules)); "
+            "sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code, "build", *formats, "--content", str(tiny), "--out", str(out)],
+                            capture_output=True, text=True, cwd=tiny.parent,
+                            env={"SOURCE_DATE_EPOCH": "1700000000", "STUDYKIT_CACHE": str(cache), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    return result.stderr, set(eval(result.stdout))  # noqa: S307 - our own printed list
+
+
+def test_a_no_op_build_reads_only_raw_bytes(tiny, tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    err, heavy = imports_after_build(tiny, out, cache, "readme", "json", "anki")
+    assert "building readme" in err and {"pydantic", "markdown_it", "genanki"} <= heavy
+    err, heavy = imports_after_build(tiny, out, cache, "readme", "json", "anki")
+    assert "nothing to rebuild (inputs unchanged" in err and heavy == set()
+    (tiny / ".notes.swp").write_text("editor scratch", encoding="utf-8")  # dot files are ignored, as by the loader
+    assert "inputs unchanged" in imports_after_build(tiny, out, cache, "readme", "json", "anki")[0]
+
+
+def test_the_raw_byte_check_is_not_fooled(tiny, tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = tiny / "01-basics" / "01-first.md"
+    original = first.read_text(encoding="utf-8")
+    assert build(tiny, out, "readme", "json", "anki", cache=cache).returncode == 0
+    # an output changed by hand is rebuilt
+    (out / "README.md").write_text("hand edit\n", encoding="utf-8")
+    result = build(tiny, out, "readme", "json", "anki", cache=cache)
+    assert "building readme" in result.stderr and b"hand edit" not in (out / "README.md").read_bytes()
+    # a new file in the content folder is loaded (and here, reported)
+    (tiny / "01-basics" / "notes.txt").write_text("x", encoding="utf-8")
+    result = build(tiny, out, "readme", "json", "anki", cache=cache)
+    assert result.returncode == 1 and "notes.txt" in result.stderr
+    (tiny / "01-basics" / "notes.txt").unlink()
+    # another kind of build rebuilds README from edited content; the content is then reverted:
+    # the README must come back, even though the full build's inputs are the same as before
+    first.write_text(original + "\nTemporary edit.\n", encoding="utf-8")
+    assert build(tiny, out, "readme", cache=cache).returncode == 0
+    assert b"Temporary edit." in (out / "README.md").read_bytes()
+    first.write_text(original, encoding="utf-8")
+    result = build(tiny, out, "readme", "json", "anki", cache=cache)
+    assert "building readme" in result.stderr and b"Temporary edit." not in (out / "README.md").read_bytes()
+    # a changed Anki note record is not trusted either
+    lock = tiny / "anki-notes.lock.json"
+    lock.write_text(lock.read_text(encoding="utf-8").replace("}", "} ", 1), encoding="utf-8")
+    assert "inputs unchanged" not in build(tiny, out, "readme", "json", "anki", cache=cache).stderr
+
+
+def test_clean_verdicts_are_cached_but_problems_never_are(tiny, tmp_path, run, monkeypatch):
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path / "cache"))
+    assert run("check", "--content", str(tiny))[0] == 0
+    assert any((tmp_path / "cache" / "clean").rglob("*"))
+    first = tiny / "01-basics" / "01-first.md"
+    original = first.read_text(encoding="utf-8")
+    first.write_text(original + "\nA stray $ sign and <b>html</b>.\n", encoding="utf-8")
+    for _ in range(2):  # the same problems, with their lines, every time
+        code, _, err = run("check", "--content", str(tiny))
+        assert code == 1 and "stray '$'" in err and "raw HTML" in err
+    first.write_text(original, encoding="utf-8")
+    assert run("check", "--content", str(tiny))[0] == 0
+
+
+def test_progress_is_live_on_a_terminal_plain_in_a_pipe_and_silent_with_q(tiny, tmp_path):
+    import os
+    import pty
+    import select
+
+    env = {"SOURCE_DATE_EPOCH": "1700000000", "STUDYKIT_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin",
+           "TERM": "xterm"}
+    args = [str(STUDYKIT), "build", "readme", "json", "--content", str(tiny), "--force"]
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([*args, "--out", str(tmp_path / "a")], stderr=slave, stdout=subprocess.DEVNULL,
+                            env=env, cwd=tiny.parent)
+    os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    assert b"\x1b[" in shown and b"built readme in" in shown and b"2/2" in shown  # rich's live bar
+    piped = subprocess.run([*args, "--out", str(tmp_path / "b")], capture_output=True, text=True, env=env, cwd=tiny.parent)
+    assert "\x1b[" not in piped.stderr and "building json\n" in piped.stderr and "built json in" in piped.stderr
+    quiet = subprocess.run([*args, "--out", str(tmp_path / "c"), "-q"], capture_output=True, text=True, env=env, cwd=tiny.parent)
+    assert quiet.returncode == 0 and quiet.stderr == ""

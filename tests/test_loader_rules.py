@@ -35,6 +35,7 @@ CASES = [
     ("unknown source", Q, question(sources="[vaswani2017, nobody1999]"), (Q, 6, "sources", "unknown source 'nobody1999'")),
     ("formula does not parse", Q, question(__body__="Text.\n\nBad $\\frac{a}{$ here."), (Q, 10, "answer", "formula does not parse")),
     ("undefined TeX macro", Q, question(__body__="$$\n\\foo{x}\n$$"), (Q, 8, "answer", "Undefined control sequence")),
+    ("unclosed code fence", Q, question(__body__="Text.\n\n```python\nx = 1"), (Q, 10, "answer", "code fence is never closed")),
     ("unclosed math", Q, question(__body__="Cost $x + y"), (Q, 8, "answer", "stray '$'")),
     ("mojibake", Q, question(__body__="Fine line.\nWe divide by ‚àöd‚Çñ here."), (Q, 9, "answer", "mojibake")),
     ("raw HTML", Q, question(__body__="Hello <script>alert(1)</script>"), (Q, 8, "answer", "raw HTML")),
