@@ -22,14 +22,23 @@ DISPLAY = [r"\mathrm{Attention}(Q,K,V) = \mathrm{softmax}\!\left(\frac{QK^\top}{
            r"\mathcal{L} = -\frac{1}{n}\sum_{t=1}^{n} \log p_\theta(x_t \mid x_{<t})"]
 
 
+def formula(rng: random.Random) -> str:
+    """Half the formulas come from a shared pool ($d_k$ recurs everywhere), half are one-off."""
+    if rng.random() < 0.5:
+        return rng.choice(INLINE)
+    a, b, c = rng.choice("xyzqkvhW"), rng.randrange(1, 99), rng.choice("ijtn")
+    return rf"${a}_{{{c}}}^{{({b})}} = \frac{{{rng.randrange(2, 99)}}}{{\sqrt{{d_{c}}}}}$"
+
+
 def sentence(rng: random.Random, n: int) -> str:
     words = [rng.choice(WORDS) for _ in range(n)]
-    words.insert(rng.randrange(len(words)), rng.choice(INLINE))
+    words.insert(rng.randrange(len(words)), formula(rng))
     return " ".join(words).capitalize() + "."
 
 
 def make_corpus(root: Path, size: int, seed: int = 7) -> None:
-    """A corpus of `size` questions: 8 sections, ~250-word answers, ~5 formulas each (guide-like)."""
+    """A corpus of `size` questions: 8 sections, ~250-word answers, ~5 formulas each, about half of
+    them distinct (like the bundled guide: 1675 formulas, 864 distinct)."""
     rng = random.Random(seed)
     (root / "corpus.yaml").write_text(f"title: Synthetic {size}\nslug: synthetic\ndescription: Benchmark corpus.\nauthor: bench\n", encoding="utf-8")
     (root / "bibliography.yaml").write_text('vaswani2017:\n  authors: Vaswani et al.\n  title: Attention Is All You Need\n  year: 2017\n  arxiv: "1706.03762"\n', encoding="utf-8")
@@ -40,7 +49,8 @@ def make_corpus(root: Path, size: int, seed: int = 7) -> None:
     for i in range(size):
         level = ("basic", "intermediate", "advanced")[i % 3]
         paragraphs = [" ".join(sentence(rng, 14) for _ in range(3)) for _ in range(4)]
-        body = "\n\n".join(paragraphs[:2] + ["$$\n" + rng.choice(DISPLAY) + "\n$$"] + paragraphs[2:]) + "\n\n- " + sentence(rng, 10) + "\n- " + sentence(rng, 10) + "\n"
+        display = rng.choice(DISPLAY) + rf" + \epsilon_{{{i}}}"  # every display formula is distinct
+        body = "\n\n".join(paragraphs[:2] + ["$$\n" + display + "\n$$"] + paragraphs[2:]) + "\n\n- " + sentence(rng, 10) + "\n- " + sentence(rng, 10) + "\n"
         short = sentence(rng, 20) + " " + sentence(rng, 15)
         text = (f"---\nid: q{i}\nquestion: Question {i} about {rng.choice(WORDS)} and {rng.choice(WORDS)}?\n"
                 f"level: {level}\nshort_answer: \"{short.replace(chr(92), chr(92) * 2)}\"\nsources: [vaswani2017]\n---\n{body}")
@@ -67,7 +77,7 @@ import time, weasyprint
 from schema import load_corpus
 from builders import html, pdf
 corpus = load_corpus({str(content)!r})
-document = html.document(corpus, "handout", extra_css=pdf.print_css("a4"))
+document = html.document(corpus, "handout", extra_css=pdf.print_css("a4"), data=html.view(corpus, for_print=True))
 options = dict(pdf_tags=True, custom_metadata=True)  # the same output features as ours
 weasyprint.HTML(string=document).write_pdf(**options)  # warm fonts and caches
 t = time.perf_counter(); pdf.render(corpus, modes=("handout",)); ours = time.perf_counter() - t

@@ -90,7 +90,7 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
             results[job] = run_job(corpus, job)
             progress.finished(job.name)
         return results
-    FORMATS["html"].view(corpus)  # render every formula and answer once, into the shared caches
+    FORMATS["html"].view(corpus, for_print=True)  # every formula and answer once, into the shared caches
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
     with ProcessPoolExecutor(max_workers=min(workers, len(slow)), mp_context=context) as pool:
         futures = {pool.submit(run_job, corpus, job): job for job in slow}

@@ -20,6 +20,13 @@ def html_math(tex: str, display: bool) -> str:
 
     return render(tex, display)
 
+
+def print_math(tex: str, display: bool) -> str:
+    """Math as data: SVG images, for WeasyPrint (see mathsvg.print_math)."""
+    from .mathsvg import print_math as render
+
+    return render(tex, display)
+
 NAME = "html"
 LEVEL_TITLES = {"basic": "Basic", "intermediate": "Intermediate", "advanced": "Advanced"}
 LEVEL_SHORT = {"basic": "B", "intermediate": "I", "advanced": "A"}
@@ -31,15 +38,17 @@ def outputs(slug: str) -> list[tuple[str, str]]:
     return [(f"{slug}.html", "the whole guide as one offline web page (phone-friendly, light and dark)")]
 
 
-def view(corpus: Corpus) -> dict:
-    """The corpus as template data: rendered HTML fields, numbers and anchors."""
+def view(corpus: Corpus, for_print: bool = False) -> dict:
+    """The corpus as template data: rendered HTML fields, numbers and anchors (math as inline
+    SVG for the web page, as images for the PDFs)."""
+    math = print_math if for_print else html_math
     cited = corpus.cited_sources()
     refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
                   "link": corpus.sources[sid].link,
                   "label": f"{corpus.sources[sid].authors.split(',')[0].removesuffix(' et al.')} {corpus.sources[sid].year}"}
             for n, sid in enumerate(cited, start=1)}
-    memo = f"svg {code_version()}"  # names the cached rendering of answers with SVG math
-    titles = {q.id: Markup(render_inline_html(q.question, html_math)) for q in corpus.published}
+    memo = f"{math.__name__} {code_version()}"  # names the cached rendering of answers
+    titles = {q.id: Markup(render_inline_html(q.question, math)) for q in corpus.published}
     number = 0
     sections = []
     for section in corpus.sections:
@@ -50,8 +59,8 @@ def view(corpus: Corpus) -> dict:
                 number += 1
                 questions.append({
                     "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
-                    "short_answer": Markup(render_html(q.short_answer, html_math, memo)),
-                    "answer": Markup(render_html(q.answer, html_math, memo)),
+                    "short_answer": Markup(render_html(q.short_answer, math, memo)),
+                    "answer": Markup(render_html(q.answer, math, memo)),
                     "refs": [refs[sid] for sid in q.sources],
                     "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
                 })

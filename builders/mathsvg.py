@@ -1,6 +1,7 @@
 """TeX to inline SVG with ziamath (no JavaScript at read time), cached by TeX source."""
 from __future__ import annotations
 
+import base64
 import html
 import re
 from functools import lru_cache
@@ -16,7 +17,7 @@ SIZE = 16.0  # ziamath units per em of the surrounding text
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
-ZIAMATH = f"ziamath {version('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False"
+ZIAMATH = f"ziamath {version('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact"
 
 
 @lru_cache(maxsize=8192)
@@ -44,11 +45,28 @@ def _render(tex: str, display: bool) -> str:
     svg = re.sub(r' width="[-\d.]+" height="[-\d.]+"', f' width="{width / SIZE:.3f}em" height="{height / SIZE:.3f}em"', svg, count=1)
     label = html.escape(tex, quote=True)
     style = "" if display else f' style="vertical-align: {-descent / SIZE:.3f}em"'
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false"{style} ', 1)
-    return svg.replace('fill="black"', 'fill="currentColor"')
+    svg = svg.replace(' fill="black"', "")  # one fill on the root instead, inherited by every glyph
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false"{style} fill="currentColor" ', 1)
+    return re.sub(r' d="([^"]*)"', lambda m: ' d="' + _PATH_SPACES.sub(r"\1", m.group(1)).strip() + '"', svg)
+
+
+_PATH_SPACES = re.compile(r" ?([MLHVCSQTAZ]) ?")
+_SIZE = re.compile(r'aria-label="([^"]*)" focusable="false"(?: style="([^"]*)")? fill="currentColor" .*? width="([^"]*)" height="([^"]*)"')
 
 
 def html_math(tex: str, display: bool) -> str:
-    """The math callback for schema.markdown.render_html in HTML and PDF outputs."""
+    """The math callback for the web page: inline SVG, coloured like the text around it."""
     svg = formula_svg(tex.strip(), display)
     return f'<div class="math display">{svg}</div>' if display else f'<span class="math">{svg}</span>'
+
+
+def print_math(tex: str, display: bool) -> str:
+    """The math callback for PDFs: each formula an <img> of a data: SVG. WeasyPrint parses
+    each distinct formula once (its image cache), which saves about a fifth of the memory and
+    a quarter of the time of inline SVG."""
+    svg = formula_svg(tex.strip(), display)
+    label, style, width, height = _SIZE.search(svg).groups()
+    source = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    image = (f'<img alt="{label}" src="data:image/svg+xml;base64,{source}" '
+             f'style="width: {width}; height: {height};{" " + style if style else ""}">')
+    return f'<div class="math display">{image}</div>' if display else f'<span class="math">{image}</span>'

@@ -28,17 +28,21 @@ def outputs(slug: str) -> list[tuple[str, str]]:
     ]
 
 
-def url_fetcher(url: str, timeout: int = 10, ssl_context=None):  # noqa: ANN001 - WeasyPrint's signature
-    """Only data: URIs (the build makes its own); no files, no network, no redirects.
+def url_fetcher():  # noqa: ANN201 - a weasyprint.urls.URLFetcher
+    """A fetcher for data: URIs only (the build makes its own); no files, no network, no redirects.
 
     Content cannot name images or stylesheets (`check` rejects them), so anything else
-    reaching WeasyPrint is refused loudly rather than fetched.
+    reaching WeasyPrint stops the render loudly rather than being fetched.
     """
-    if urlparse(url).scheme == "data":
-        from weasyprint.urls import default_url_fetcher
+    from weasyprint.urls import URLFetcher
 
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    raise FetchRefused(f"refused to fetch {url!r}: builds load nothing outside the document")
+    class DataOnly(URLFetcher):
+        def fetch(self, url: str, headers=None):  # noqa: ANN001, ANN202 - WeasyPrint's signature
+            if urlparse(url).scheme != "data":
+                raise FetchRefused(f"refused to fetch {url!r}: builds load nothing outside the document")
+            return super().fetch(url, headers)
+
+    return DataOnly(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
 
 
 def print_css(paper: str) -> str:
@@ -63,7 +67,7 @@ def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
     logger.addHandler(handler)
     try:
         out = io.BytesIO()
-        weasyprint.HTML(string=document, url_fetcher=url_fetcher, base_url="about:blank").write_pdf(
+        weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
             out, pdf_tags=True, uncompressed_pdf=False, custom_metadata=True,
             pdf_identifier=corpus.meta.slug.encode("utf-8"),
         )
@@ -74,7 +78,7 @@ def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
 
 def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) -> dict[str, bytes]:
     """The three PDFs (or some of them)."""
-    data = html.view(corpus)
+    data = html.view(corpus, for_print=True)
     files = {}
     for mode in modes:
         document = html.document(corpus, mode, extra_css=print_css(paper), data=data)

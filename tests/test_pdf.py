@@ -203,10 +203,21 @@ def test_letter_paper(tiny):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
-def test_fetcher_refuses_files_and_network():
+def test_fetcher_reads_data_uris_and_refuses_files_and_network():
+    fetcher = pdf_builder.url_fetcher()
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
     for url in ("file:///etc/hostname", "http://example.com/x.png", "https://example.com/a.css", "/etc/passwd"):
         with pytest.raises(pdf_builder.FetchRefused):
-            pdf_builder.url_fetcher(url)
+            fetcher.fetch(url)
+
+
+def test_a_file_image_stops_the_render_instead_of_being_embedded(tiny):
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    page = '<p>x <img src="file:///etc/hostname" alt="h"></p>'
+    with pytest.raises(FatalURLFetchingError):
+        weasyprint.HTML(string=page, url_fetcher=pdf_builder.url_fetcher(), base_url="about:blank").write_pdf()
 
 
 def test_html_page_is_self_contained(tiny):
