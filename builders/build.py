@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schema import Corpus
+from schema.markdown import formulas
 from schema.export import export_json_schema
 
 from . import anki, freshness
@@ -21,6 +22,7 @@ from .progress import Progress, log
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
 SLOW = {"pdf"}  # run in worker processes while the quick builders run in this one
+NEEDS_MATH = {"html", "pdf"}  # builders that draw formulas (the others pass TeX on)
 
 
 class Targets:
@@ -79,28 +81,46 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
+    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
+
+
 def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> dict[Job, dict[str, bytes]]:
-    """Render jobs: with more than one worker the PDFs go to worker processes while the quick
-    builders (README, JSON, HTML, Anki) run here, so those are ready in about a second."""
+    """Render jobs. With more than one worker, the formulas missing from the math cache are
+    first rendered by all workers together, then the PDFs go to the workers while the quick
+    builders (README, JSON, HTML, Anki) run here, so those are ready first."""
     slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
     results: dict[Job, dict[str, bytes]] = {}
+
+    def run_here(job: Job) -> None:
+        progress.started(job.name)
+        results[job] = run_job(corpus, job)
+        progress.finished(job.name)
+
     if not slow:
         for job in jobs:
-            progress.started(job.name)
-            results[job] = run_job(corpus, job)
-            progress.finished(job.name)
+            run_here(job)
         return results
-    FORMATS["html"].view(corpus, for_print=True)  # every formula and answer once, into the shared caches
+    from . import mathsvg
+
+    quick = [job for job in jobs if job not in slow]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    with ProcessPoolExecutor(max_workers=min(workers, len(slow)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, max(len(slow), workers)), mp_context=context) as pool:
+        missing = mathsvg.uncached(all_formulas(corpus))
+        shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
+        if shares:
+            progress.started(f"math ({len(missing)} formulas)")
+        for job in [job for job in quick if job.format not in NEEDS_MATH]:
+            run_here(job)
+        for share in shares:
+            share.result()
+        if shares:
+            progress.finished(f"math ({len(missing)} formulas)")
         futures = {pool.submit(run_job, corpus, job): job for job in slow}
         for job in slow:
             progress.started(job.name)
-        for job in jobs:
-            if job not in slow:
-                progress.started(job.name)
-                results[job] = run_job(corpus, job)
-                progress.finished(job.name)
+        for job in [job for job in quick if job.format in NEEDS_MATH]:
+            run_here(job)
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             progress.finished(futures[future].name)

@@ -35,6 +35,19 @@ def formula_svg(tex: str, display: bool) -> str:
     return svg
 
 
+def uncached(formulas: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """The distinct formulas not yet in the disk cache, in a stable order."""
+    distinct = sorted({(tex.strip(), display) for tex, display in formulas})
+    return [(tex, display) for tex, display in distinct if cache.read("math", cache.key(ZIAMATH, str(display), tex)) is None]
+
+
+def render_formulas(formulas: list[tuple[str, bool]]) -> int:
+    """Render formulas into the disk cache (a worker's share of a cold build)."""
+    for tex, display in formulas:
+        formula_svg(tex, display)
+    return len(formulas)
+
+
 def _render(tex: str, display: bool) -> str:
     svg = ziamath.Latex(tex, size=SIZE, inline=not display).svg()
     match = _VIEWBOX.search(svg)

@@ -104,6 +104,12 @@ def inline_text(markdown: str) -> str:
     return "".join(out)
 
 
+def formulas(markdown: str) -> list[tuple[str, bool]]:
+    """Every formula of a Markdown text as (TeX, display?), in order."""
+    return [(t.content, t.type != "math_inline") for t, _ in walk(RENDERER.parse(markdown))
+            if t.type in ("math_inline", "math_block", "math_block_label")]
+
+
 MathFn = Callable[[str, bool], str]
 
 
