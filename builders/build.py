@@ -105,7 +105,7 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
 
     quick = [job for job in jobs if job not in slow]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    with ProcessPoolExecutor(max_workers=min(workers, max(len(slow), workers)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         missing = mathsvg.uncached(all_formulas(corpus))
         shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
         if shares:

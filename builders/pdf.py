@@ -58,7 +58,7 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
+def render_pdf(document: str) -> tuple[bytes, list[str]]:
     """One HTML document to PDF bytes, with WeasyPrint's warnings."""
     import weasyprint
 
@@ -67,9 +67,10 @@ def render_pdf(document: str, corpus: Corpus) -> tuple[bytes, list[str]]:
     logger.addHandler(handler)
     try:
         out = io.BytesIO()
+        # No pdf_identifier: pydyf would serialise every object a second time to hash it (a
+        # third of the render time); the file is reproducible without one.
         weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-            out, pdf_tags=True, uncompressed_pdf=False, custom_metadata=True,
-            pdf_identifier=corpus.meta.slug.encode("utf-8"),
+            out, pdf_tags=True, custom_metadata=True,
         )
         return out.getvalue(), handler.messages
     finally:
@@ -82,7 +83,7 @@ def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) ->
     files = {}
     for mode in modes:
         document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
-        pdf, warnings = render_pdf(document, corpus)
+        pdf, warnings = render_pdf(document)
         for message in warnings:
             logging.getLogger("studykit").warning("WeasyPrint (%s): %s", mode, message)
         files[f"{corpus.meta.slug}-{mode}.pdf"] = pdf
