@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,16 +38,31 @@ def state_file() -> Path:
 
 
 def load_state() -> dict:
+    """The build state; a missing, unreadable or malformed file counts as empty (rebuild)."""
     try:
-        return json.loads(state_file().read_text(encoding="utf-8"))
+        state = json.loads(state_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return state if _well_formed(state) else {}
+
+
+def _well_formed(state: object) -> bool:
+    """{job key: {"fingerprint", "files": {path: stamp}}, "runs": {run key: {"inputs", "lock", "jobs": {...}}}}"""
+    if not isinstance(state, dict):
+        return False
+    for key, value in state.items():
+        if key == "runs":
+            if not isinstance(value, dict) or not all(isinstance(r, dict) and isinstance(r.get("jobs"), dict) for r in value.values()):
+                return False
+        elif not isinstance(value, dict) or not isinstance(value.get("files"), dict):
+            return False
+    return True
 
 
 def save_state(state: dict) -> None:
     """Write the state, forgetting outputs whose folder is gone (temporary builds) and all but
     the latest runs."""
-    for key in [k for k, v in state.items() if k != "runs" and not any(Path(f).parent.is_dir() for f in v.get("files", []))]:
+    for key in [k for k, v in state.items() if k != "runs" and not any(Path(f).parent.is_dir() for f in v["files"])]:
         del state[key]
     runs = state.get("runs", {})
     for run in [r for r in runs if any(k not in state for k in runs[r]["jobs"])] + list(runs)[:-MAX_RUNS]:
@@ -54,8 +70,9 @@ def save_state(state: dict) -> None:
     path = state_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".build-state-")  # concurrent builds: last one wins
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -103,7 +120,7 @@ def job_entry(fingerprint: str, files: list[Path]) -> dict:
 def job_intact(state: dict, key: str, fingerprint: str) -> bool:
     """The job was built with this fingerprint and its outputs are there, untouched since."""
     entry = state.get(key)
-    return (bool(entry) and entry["fingerprint"] == fingerprint and isinstance(entry["files"], dict)
+    return (bool(entry) and bool(entry["files"]) and entry.get("fingerprint") == fingerprint
             and all(stamp is not None and _stamp(f) == stamp for f, stamp in entry["files"].items()))
 
 
@@ -111,7 +128,9 @@ def nothing_to_do(state: dict, run: str, inputs: str, content_dir: Path) -> bool
     """True when the last build of this kind saw exactly these inputs and every output it
     left (and the Anki note record) is still there, untouched."""
     entry = state.get("runs", {}).get(run)
-    if not entry or entry["inputs"] != inputs or entry["lock"] != file_hash(Path(content_dir) / LOCK_FILE):
+    if not entry or not entry["jobs"]:
+        return False
+    if entry.get("inputs") != inputs or entry.get("lock") != file_hash(Path(content_dir) / LOCK_FILE):
         return False
     return all(job_intact(state, key, digest) for key, digest in entry["jobs"].items())
 

@@ -199,3 +199,14 @@ def test_progress_is_live_on_a_terminal_plain_in_a_pipe_and_silent_with_q(tiny, 
     assert "\x1b[" not in piped.stderr and "building json\n" in piped.stderr and "built json in" in piped.stderr
     quiet = subprocess.run([*args, "--out", str(tmp_path / "c"), "-q"], capture_output=True, text=True, env=env, cwd=tiny.parent)
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_a_damaged_build_state_means_a_full_rebuild_not_a_crash(tiny, tmp_path):
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert build(tiny, out, "readme", "json", cache=cache).returncode == 0
+    state = cache / "build-state.json"
+    for damage in ('{"runs": {"x": 1}, "readme|a|b": {"files": 3}}', "[1, 2]", "{not json", '{"json|x|y": {"files": ["old format"]}}'):
+        state.write_text(damage, encoding="utf-8")
+        result = build(tiny, out, "readme", "json", cache=cache)
+        assert result.returncode == 0 and "building readme" in result.stderr, (damage, result.stderr)
+        assert "inputs unchanged" in build(tiny, out, "readme", "json", cache=cache).stderr  # and healed
