@@ -78,8 +78,8 @@ def test_watch_rebuilds_on_save_and_survives_errors(tiny, tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([str(STUDYKIT), "watch", "--content", str(tiny), "--out", str(out), "-j", "1"],
                             stderr=subprocess.PIPE, text=True, cwd=tiny.parent, env={"STUDYKIT_CACHE": str(tmp_path / "c"), "PATH": "/usr/bin:/bin"})
+    log: list[str] = []
     try:
-        log = []
 
         def wait_for(text: str, seconds: float = 90) -> None:
             deadline = time.time() + seconds
@@ -101,7 +101,11 @@ def test_watch_rebuilds_on_save_and_survives_errors(tiny, tmp_path):
         while b"Watched edit." not in (out / "tiny.json").read_bytes() and time.time() < deadline:
             time.sleep(0.2)
         assert b"Watched edit." in (out / "tiny.json").read_bytes(), "".join(log)
-        assert proc.poll() is None  # the error did not stop it
+        assert proc.poll() is None, "".join(log)  # the error did not stop it
+    except BaseException:
+        proc.terminate()
+        print("watch log:\n" + "".join(log) + proc.stderr.read())  # shown by pytest on failure
+        raise
     finally:
         proc.terminate()
         proc.wait(timeout=30)
