@@ -82,6 +82,7 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
 
 
 def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
+    """Every formula the outputs draw: those of published short and detailed answers."""
     return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from schema import ANKI_LOCK, ContentErrors
 
-from . import freshness, progress
+from . import freshness, output, progress
 from .formats import FORMATS
 from .progress import log
 
@@ -111,6 +111,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if not announced:  # the first (empty) yield means the watcher is live
             log(f"watching {args.content} and {TEMPLATES} (Ctrl-C to stop)")
             announced = True
+        if output.INTERRUPTED:
+            break
         changed = sorted({Path(path).name for _, path in changes if not Path(path).name.startswith(".")} - ignore)
         if changed:
             log(f"changed: {', '.join(changed)}")
@@ -205,12 +207,17 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _terminate(signum, frame) -> None:  # noqa: ANN001
-    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: staged files removed, outputs kept
+def _interrupt(signum, frame) -> None:  # noqa: ANN001
+    """Ctrl-C and SIGTERM: raise KeyboardInterrupt (staged files removed, outputs kept) and
+    remember it, because an exception raised inside a C callback (Pango, in WeasyPrint) can be
+    swallowed there; the commit and the watch loop check the flag."""
+    output.INTERRUPTED = True
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     cli = parser()
     args = cli.parse_args(argv)
     progress.QUIET = getattr(args, "quiet", False)

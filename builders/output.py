@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 
 
+INTERRUPTED = False  # set by the CLI on Ctrl-C or SIGTERM, in case a C callback swallowed the exception
+
+
 def release_time() -> int:
     """SOURCE_DATE_EPOCH when set (reproducible releases), else now (Unix seconds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -34,6 +37,8 @@ class Staging:
     def commit(self) -> list[Path]:
         """Move every staged file into place; Ctrl-C waits until the renames are done, so an
         interrupted build leaves either all earlier outputs or all new ones."""
+        if INTERRUPTED:  # e.g. raised inside a Pango callback and lost there: still nothing is replaced
+            raise KeyboardInterrupt
         blocked = {signal.SIGINT, signal.SIGTERM}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
