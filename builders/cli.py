@@ -33,11 +33,16 @@ def load(content: Path) -> Corpus:
     return load_corpus(content)
 
 
+def output_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(output folder, README folder): --out for both, else output/ and the working directory."""
+    return args.out or Path("output"), args.out or Path.cwd()
+
+
 def targets_for(args: argparse.Namespace):  # noqa: ANN201 - build.Targets, imported lazily
     from .build import Targets
 
-    return Targets(out_dir=args.out or Path("output"), readme_dir=args.out or Path.cwd(),
-                   content_dir=args.content, paper=args.paper)
+    out_dir, readme_dir = output_dirs(args)
+    return Targets(out_dir=out_dir, readme_dir=readme_dir, content_dir=args.content, paper=args.paper)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -74,8 +79,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def fresh_run(args: argparse.Namespace, formats: list[str]) -> tuple[str, str] | None:
     """None when the last identical build saw these exact input bytes and its outputs are
     untouched (nothing is parsed or imported); else (run key, inputs digest) to record."""
-    out = args.out or Path("output")
-    run = (freshness.run_key(args.content, out, args.out or Path.cwd(), formats, args.paper),
+    run = (freshness.run_key(args.content, *output_dirs(args), formats, args.paper),
            freshness.inputs_digest(args.content))
     if not args.force and freshness.nothing_to_do(freshness.load_state(), *run, args.content):
         log("nothing to rebuild (inputs unchanged since the last build)")

@@ -5,7 +5,6 @@ import base64
 import html
 import re
 from functools import lru_cache
-from importlib.metadata import version
 
 import ziamath
 
@@ -17,7 +16,7 @@ SIZE = 16.0  # ziamath units per em of the surrounding text
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
-ZIAMATH = f"ziamath {version('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact"
+ZIAMATH = f"{cache.installed_versions('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact"
 
 
 @lru_cache(maxsize=8192)
@@ -26,7 +25,7 @@ def formula_svg(tex: str, display: bool) -> str:
 
     Rendered once per TeX source and options, then reused across outputs and runs (.cache/math).
     """
-    digest = cache.key(ZIAMATH, str(display), tex)
+    digest = _digest(tex, display)
     cached = cache.read("math", digest)
     if cached is not None:
         return cached
@@ -35,10 +34,14 @@ def formula_svg(tex: str, display: bool) -> str:
     return svg
 
 
+def _digest(tex: str, display: bool) -> str:
+    return cache.key(ZIAMATH, str(display), tex)
+
+
 def uncached(formulas: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     """The distinct formulas not yet in the disk cache, in a stable order."""
     distinct = sorted({(tex.strip(), display) for tex, display in formulas})
-    return [(tex, display) for tex, display in distinct if cache.read("math", cache.key(ZIAMATH, str(display), tex)) is None]
+    return [(tex, display) for tex, display in distinct if cache.read("math", _digest(tex, display)) is None]
 
 
 def render_formulas(formulas: list[tuple[str, bool]]) -> int:

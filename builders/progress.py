@@ -27,7 +27,6 @@ class Progress:
         if on_terminal():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
-
             from rich.progress import Progress as Live
 
             self.bar = Live(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -31,13 +31,13 @@ def read(area: str, digest: str) -> str | None:
 
 def write(area: str, digest: str, value: str) -> None:
     """Best effort and atomic: a cache that cannot be written is simply not used."""
-    folder = cache_dir() / area / digest[:2]
+    entry = _entry(area, digest)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(value)
-        os.replace(tmp, folder / digest)
+        os.replace(tmp, entry)
     except OSError:
         pass
 

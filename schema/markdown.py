@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from . import cache
-
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.common.utils import escapeHtml
@@ -12,6 +10,8 @@ from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
+
+from . import cache
 
 
 def _inline_math_rule():
