@@ -10,8 +10,11 @@ import ziamath
 
 from schema import cache
 
+from . import ziamath_speedups
+
 ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
 ziamath.config.precision = 1
+ziamath_speedups.install()
 SIZE = 16.0  # ziamath units per em of the surrounding text
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
@@ -63,10 +66,14 @@ def _render(tex: str, display: bool) -> str:
     style = "" if display else f' style="vertical-align: {-descent / SIZE:.3f}em"'
     svg = svg.replace(' fill="black"', "")  # one fill on the root instead, inherited by every glyph
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false"{style} fill="currentColor" ', 1)
-    return re.sub(r' d="([^"]*)"', lambda m: ' d="' + _PATH_SPACES.sub(r"\1", m.group(1)).strip() + '"', svg)
+    return re.sub(r' d="([^"]*)"', lambda m: ' d="' + _compact_path(m.group(1)) + '"', svg)
 
 
-_PATH_SPACES = re.compile(r" ?([MLHVCSQTAZ]) ?")
+def _compact_path(d: str) -> str:
+    """'M 1 2 L 3 4 Z ' -> 'M1 2L3 4Z': no spaces around commands (ziafont writes single spaces)."""
+    for command in "MLHVCSQTAZ":
+        d = d.replace(f" {command} ", command).replace(f"{command} ", command).replace(f" {command}", command)
+    return d.strip()
 _SIZE = re.compile(r'aria-label="([^"]*)" focusable="false"(?: style="([^"]*)")? fill="currentColor" .*? width="([^"]*)" height="([^"]*)"')
 
 

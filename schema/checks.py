@@ -5,7 +5,7 @@ import re
 
 from .errors import Problem
 from .markdown import VALIDATOR, headings, walk
-from .tex import tex_error
+from .tex import tex_errors
 
 SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 # A display-math line that a Markdown tool without math support would read as a list, quote or heading.
@@ -63,6 +63,7 @@ def markdown_problems(
     except RecursionError:
         return problems + [Problem(path, first_line, field, "Markdown is nested too deeply")]
     paragraphs = 0
+    formulas = []  # (where its problem goes in the list, line, tex, display): checked together below
     for token, parent in walk(tokens):
         block = parent or token
         line = first_line + (block.map[0] if block.map else 0)
@@ -106,9 +107,11 @@ def markdown_problems(
             if not allow_math:
                 problems.append(Problem(path, line, field, "math is not allowed here; write it in Unicode (e.g. √dₖ)"))
             else:
-                error = tex_error(token.content.strip(), kind != "math_inline")
-                if error:
-                    problems.append(Problem(path, line, field, f"formula does not parse: {error}"))
+                formulas.append((len(problems), line, token.content.strip(), kind != "math_inline"))
+    errors = tex_errors([(tex, display) for _, _, tex, display in formulas])
+    for (position, line, _, _), error in reversed(list(zip(formulas, errors))):
+        if error:
+            problems.insert(position, Problem(path, line, field, f"formula does not parse: {error}"))
     if single_paragraph and paragraphs > 1:
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
     if not inline_only and headings(markdown + "\n\n# end\n")[-1:] != ["end"]:

@@ -5,8 +5,6 @@ import atexit
 from functools import lru_cache
 from pathlib import Path
 
-from . import cache
-
 KATEX_JS = Path(__file__).parent / "vendor" / "katex.min.js"
 MAX_FORMULA_CHARS = 4000
 
@@ -19,6 +17,9 @@ function studykitCheck(tex, display) {
   } catch (e) {
     return String(e.message || e);
   }
+}
+function studykitCheckAll(items) {
+  return items.map(function (item) { return studykitCheck(item[0], item[1]); });
 }
 """
 
@@ -36,20 +37,28 @@ def _context():
     return ctx
 
 
-KATEX_VERSION = cache.key(KATEX_JS.read_text(encoding="utf-8"), _CHECK_FN)[:16]
+
+_VERDICTS: dict[tuple[str, bool], str] = {}  # (tex, display) -> error, for this process
 
 
-@lru_cache(maxsize=8192)
-def tex_error(tex: str, display: bool) -> str:
-    """Return KaTeX's parse error for `tex`, or '' when it parses (results cached on disk)."""
-    if len(tex) > MAX_FORMULA_CHARS:
-        return f"formula is {len(tex)} characters long (limit {MAX_FORMULA_CHARS})"
-    if not tex.strip():
-        return "empty formula"
-    digest = cache.key("katex", KATEX_VERSION, str(display), tex)
-    cached = cache.read("katex", digest)
-    if cached is not None:
-        return cached
-    message = _context().call("studykitCheck", tex, display).removeprefix("KaTeX parse error: ")
-    cache.write("katex", digest, message)
-    return message
+def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
+    """KaTeX's parse error for each (tex, display), or '' for one that parses.
+
+    All formulas go to V8 in one call: a call costs about 0.5 ms of thread hand-over, checking a
+    formula about 0.2 ms. A text already found clean is not checked again at all (loader).
+    """
+    todo = []
+    for tex, display in dict.fromkeys(formulas):
+        if (tex, display) in _VERDICTS:
+            continue
+        if len(tex) > MAX_FORMULA_CHARS:
+            _VERDICTS[tex, display] = f"formula is {len(tex)} characters long (limit {MAX_FORMULA_CHARS})"
+        elif not tex.strip():
+            _VERDICTS[tex, display] = "empty formula"
+        else:
+            todo.append((tex, display))
+    if todo:
+        messages = _context().call("studykitCheckAll", [[tex, display] for tex, display in todo])
+        for formula, message in zip(todo, messages, strict=True):
+            _VERDICTS[formula] = message.removeprefix("KaTeX parse error: ")
+    return [_VERDICTS[formula] for formula in formulas]

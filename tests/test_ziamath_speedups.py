@@ -1,0 +1,76 @@
+"""The ziamath speed-ups change nothing but time: same SVG bytes as ziamath as shipped."""
+from __future__ import annotations
+
+import pytest
+from ziamath.nodes.mrow import Mrow
+
+from builders import mathsvg, ziamath_speedups
+from builders.build import all_formulas
+from schema import cache, load_corpus
+
+from .conftest import CONTENT
+
+# Stretchy fences at several depths, \middle, big delimiters, matrices, roots, limits, accents:
+# the cases where the skipped measuring pass would matter if the skip were wrong.
+STRETCHY = [
+    (r"\left( \frac{QK^\top}{\sqrt{d_k}} \right)", True),
+    (r"\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}} + M\right)V", False),
+    (r"\left\{ x \;\middle|\; \frac{x^2}{2} > \sum_{i=1}^{n} a_i \right\}", True),
+    (r"\left[ \left( \frac{a}{b} \right)^{2} + \left\| \frac{x}{\sqrt{y}} \right\| \right]", True),
+    (r"\left. \frac{\partial \mathcal{L}}{\partial W} \right|_{W = W_0}", True),
+    (r"\bigl( a + \bigl[ b \bigr] \bigr) \Bigg( \frac{1}{2} \Bigg)", False),
+    (r"\begin{pmatrix} q_1 & \frac{1}{\sqrt{d_k}} \\ \left( x \right) & e^{-x} \end{pmatrix}", True),
+    (r"\begin{cases} \frac{a}{b} & i \le j \\ -\infty & \text{otherwise} \end{cases}", True),
+    (r"\sqrt{\frac{\sum_{t=1}^{n} (x_t - \mu)^2}{n}}", True),
+    (r"\langle \frac{q}{2}, k \rangle \quad \lVert x \rVert_2 \quad |x| \quad \{a, b\}", False),
+    (r"\hat{y} = \widehat{\frac{a}{b}} + \overline{x_{i}^{(5)}} + \vec{v}", False),
+    (r"x_{i}^{(42)} = \frac{7}{\sqrt{d_n}}", False),
+    (r"\prod_{h=1}^{H} \left( 1 + \frac{1}{h} \right) \xrightarrow{n \to \infty} e", True),
+]
+
+
+def _render_all(formulas):
+    return [mathsvg._render(tex, display) for tex, display in formulas]
+
+
+def test_same_svg_bytes_as_ziamath_unpatched():
+    formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))}) + STRETCHY
+    assert len(formulas) > 500
+    assert Mrow._get_height_nostretch is ziamath_speedups._row_height  # installed by mathsvg
+    fast = _render_all(formulas)
+    ziamath_speedups.uninstall()
+    try:
+        assert Mrow._get_height_nostretch is ziamath_speedups.ORIGINAL_ROW_HEIGHT
+        shipped = _render_all(formulas)
+    finally:
+        assert ziamath_speedups.install()
+    different = [tex for (tex, _), a, b in zip(formulas, fast, shipped) if a != b]
+    assert not different
+
+
+@pytest.mark.parametrize("tex, display, measured", [*((tex, display, True) for tex, display in STRETCHY[:3]),
+                                                   (r"x_{i}^{(42)} = \frac{7}{\sqrt{d_n}}", False, False),
+                                                   (r"O(n^2 d) + \|x\|", False, False)])
+def test_only_rows_with_stretchy_operators_are_measured(tex, display, measured, monkeypatch):
+    """A row with a stretchy fence takes ziamath's own measuring pass; a row without skips it."""
+    calls = []
+    original = ziamath_speedups.ORIGINAL_ROW_HEIGHT
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ziamath_speedups, "ORIGINAL_ROW_HEIGHT", counting)
+    mathsvg._render(tex, display)
+    assert bool(calls) == measured
+
+
+def test_other_ziamath_versions_left_alone(monkeypatch):
+    ziamath_speedups.uninstall()
+    try:
+        monkeypatch.setattr(cache, "installed_versions", lambda *names: "ziamath=0.14")
+        assert not ziamath_speedups.install()
+        assert Mrow._get_height_nostretch is ziamath_speedups.ORIGINAL_ROW_HEIGHT
+    finally:
+        monkeypatch.undo()
+        assert ziamath_speedups.install()
