@@ -7,7 +7,7 @@ import hashlib
 import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import queue
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +96,8 @@ def _quick_exit() -> None:
 def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> dict[Job, dict[str, bytes]]:
     """Render jobs. With more than one worker, the formulas missing from the math cache are
     first rendered by all workers together, then the PDFs go to the workers while the quick
-    builders (README, JSON, HTML, Anki) run here, so those are ready first."""
+    builders (README, JSON, HTML, Anki) run here, so those are ready first. On an error or an
+    interrupt the workers are stopped at once, not left to finish their PDFs."""
     slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
     results: dict[Job, dict[str, bytes]] = {}
 
@@ -113,25 +114,37 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
 
     quick = [job for job in jobs if job not in slow]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quick_exit) as pool:
+    pool = context.Pool(workers, initializer=_quick_exit)
+    try:
         missing = mathsvg.uncached(all_formulas(corpus))
-        shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
+        shares = [pool.apply_async(mathsvg.render_formulas, (missing[i::workers],)) for i in range(workers) if missing[i::workers]]
         if shares:
             progress.started(f"math ({len(missing)} formulas)")
         for job in [job for job in quick if job.format not in NEEDS_MATH]:
             run_here(job)
         for share in shares:
-            share.result()
+            share.get()
         if shares:
             progress.finished(f"math ({len(missing)} formulas)")
-        futures = {pool.submit(run_job, corpus, job): job for job in slow}
+        done: queue.SimpleQueue = queue.SimpleQueue()  # (job, result, error) in the order they finish
         for job in slow:
+            pool.apply_async(run_job, (corpus, job), callback=lambda result, job=job: done.put((job, result, None)),
+                             error_callback=lambda error, job=job: done.put((job, None, error)))
             progress.started(job.name)
         for job in [job for job in quick if job.format in NEEDS_MATH]:
             run_here(job)
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            progress.finished(futures[future].name)
+        for _ in slow:
+            job, result, error = done.get()
+            if error is not None:
+                raise error
+            results[job] = result
+            progress.finished(job.name)
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.close()
+        pool.join()
     return results
 
 

@@ -37,7 +37,7 @@ def test_unchanged_tree_rebuilds_nothing_and_deleted_or_edited_outputs_are_rebui
     for name in ("readme", "json", "html", "pdf:handout", "anki"):
         assert f"building {name}" in fourth.stderr
     assert b"Edited." in (out / "tiny.json").read_bytes()
-    assert any((cache / "math").rglob("*"))
+    assert any((cache / "math").rglob("*")) and any((cache / "katex").rglob("*"))
 
 
 def test_parallel_and_serial_builds_are_byte_identical_and_reproducible(tiny, tmp_path):
@@ -114,7 +114,7 @@ def test_watch_rebuilds_on_save_and_survives_errors(tiny, tmp_path):
 def imports_after_build(tiny: Path, out: Path, cache: Path, *formats: str) -> tuple[str, set[str]]:
     """Run a build in a fresh interpreter: (its stderr, the heavy modules it imported)."""
     code = ("import sys; from builders.cli import main; code = main(sys.argv[1:]); "
-            "print(sorted(m for m in ('pydantic', 'markdown_it', 'weasyprint', 'genanki', 'yaml') if m in sys.modules)); "
+            "print(sorted(m for m in ('pydantic', 'markdown_it', 'weasyprint', 'genanki', 'yaml', 'py_mini_racer') if m in sys.modules)); "
             "sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code, "build", *formats, "--content", str(tiny), "--out", str(out)],
                             capture_output=True, text=True, cwd=tiny.parent,
@@ -131,6 +131,19 @@ def test_a_no_op_build_reads_only_raw_bytes(tiny, tmp_path):
     assert "nothing to rebuild (inputs unchanged" in err and heavy == set()
     (tiny / ".notes.swp").write_text("editor scratch", encoding="utf-8")  # dot files are ignored, as by the loader
     assert "inputs unchanged" in imports_after_build(tiny, out, cache, "readme", "json", "anki")[0]
+
+
+def test_an_edit_that_keeps_its_formulas_does_not_start_katex(tiny, tmp_path):
+    """KaTeX verdicts are remembered per formula: re-checking an edited answer whose formulas are
+    unchanged does not start V8 (a tenth of a second)."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert "py_mini_racer" in imports_after_build(tiny, out, cache, "readme")[1]
+    edit = next(path for path in sorted(tiny.rglob("*.md")) if "$" in path.read_text(encoding="utf-8"))
+    edit.write_text(edit.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    err, heavy = imports_after_build(tiny, out, cache, "readme")
+    assert "building readme" in err and "markdown_it" in heavy and "py_mini_racer" not in heavy
+    edit.write_text(edit.read_text(encoding="utf-8") + "\nAnd $x_{new}^2$.\n", encoding="utf-8")
+    assert "py_mini_racer" in imports_after_build(tiny, out, cache, "readme")[1]
 
 
 def test_the_raw_byte_check_is_not_fooled(tiny, tmp_path):

@@ -15,6 +15,8 @@ from builders import anki, html, pdf
 from builders.cli import main
 from schema import ContentErrors, load_corpus
 
+from .conftest import CONTENT
+
 STUDYKIT = Path(sys.executable).parent / "studykit"
 
 
@@ -60,6 +62,29 @@ def test_sigint_during_a_build_leaves_every_output_byte_identical(tiny, tmp_path
     assert "Traceback" not in seen + rest
     assert snapshot(out) == before
     assert not list(out.glob(".*.tmp"))
+
+
+def test_sigterm_stops_running_pdf_workers_at_once(tmp_path):
+    """With -j 2 the PDFs render in worker processes; an interrupt stops them instead of waiting
+    for the handout (20 s or more for the bundled guide) to finish, and writes nothing."""
+    content, out = tmp_path / "content", tmp_path / "out"
+    shutil.copytree(CONTENT, content)
+    proc = subprocess.Popen([str(STUDYKIT), "build", "-j", "2", "--content", str(content), "--out", str(out)],
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "STUDYKIT_CACHE": str(tmp_path / "cache")})
+    seen = ""
+    deadline = time.time() + 120
+    while "building pdf:handout" not in seen and time.time() < deadline and proc.poll() is None:
+        seen += proc.stderr.readline()
+    assert "building pdf:handout" in seen, seen
+    time.sleep(1)  # the workers are inside WeasyPrint
+    proc.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    code = proc.wait(timeout=120)
+    waited = time.monotonic() - stopped
+    rest = proc.stderr.read()
+    assert code == 130 and "Traceback" not in seen + rest, seen + rest
+    assert waited < 10, f"waited {waited:.1f} s for the workers"
+    assert not out.exists() or not any(out.iterdir())
 
 
 @pytest.mark.parametrize("size", [50 * 1024 * 1024])
