@@ -1,4 +1,4 @@
-"""Two exact speed-ups for ziamath 0.13's layout (same SVG bytes, about twice as fast; tested)."""
+"""Two exact speed-ups for ziamath 0.13's layout: the same SVG bytes in about half the time (tested)."""
 from __future__ import annotations
 
 from ziamath import operators, styles
@@ -20,8 +20,8 @@ def _style_fields(style: styles.MathStyle) -> dict:
 
 
 def _may_stretch(element) -> bool:
-    """Whether an element could become a vertically stretchy operator (any form: the form is
-    inferred later from its position). Conservative: unknown means yes."""
+    """Whether an element could become a stretchy operator. Errs towards yes: any element (an
+    <mi> may turn into an <mo>), and every form, since the form is inferred later from position."""
     declared = element.get("stretchy")
     if declared is not None:
         return declared != "false"
