@@ -7,7 +7,8 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,10 +88,21 @@ def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
     return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
 
 
-def _quick_exit() -> None:
-    """In a worker: when it is told to stop, exit without tearing down its heap object by object
-    (up to a second or two after a large PDF); it has already sent its results."""
+def _start_worker() -> None:
+    """In a worker: leave Ctrl-C to the parent, which stops the workers itself (no tracebacks from
+    each of them), and on exit skip tearing down the heap object by object (up to a second after
+    a large PDF; the results are sent by then, and the pool does not read exit codes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit.register(os._exit, 0)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now rather than let them finish their PDFs. Python 3.11 has no public way
+    (3.14 adds terminate_workers()); multiprocessing.Pool has one, but it hangs for ever when a
+    worker dies, where this executor reports BrokenProcessPool."""
+    for process in list((pool._processes or {}).values()):  # noqa: SLF001
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> dict[Job, dict[str, bytes]]:
@@ -114,37 +126,31 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
 
     quick = [job for job in jobs if job not in slow]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    pool = context.Pool(workers, initializer=_quick_exit)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
         missing = mathsvg.uncached(all_formulas(corpus))
-        shares = [pool.apply_async(mathsvg.render_formulas, (missing[i::workers],)) for i in range(workers) if missing[i::workers]]
+        shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
         if shares:
             progress.started(f"math ({len(missing)} formulas)")
         for job in [job for job in quick if job.format not in NEEDS_MATH]:
             run_here(job)
         for share in shares:
-            share.get()
+            share.result()
         if shares:
             progress.finished(f"math ({len(missing)} formulas)")
-        done: queue.SimpleQueue = queue.SimpleQueue()  # (job, result, error) in the order they finish
+        futures = {pool.submit(run_job, corpus, job): job for job in slow}
         for job in slow:
-            pool.apply_async(run_job, (corpus, job), callback=lambda result, job=job: done.put((job, result, None)),
-                             error_callback=lambda error, job=job: done.put((job, None, error)))
             progress.started(job.name)
         for job in [job for job in quick if job.format in NEEDS_MATH]:
             run_here(job)
-        for _ in slow:
-            job, result, error = done.get()
-            if error is not None:
-                raise error
-            results[job] = result
-            progress.finished(job.name)
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            progress.finished(futures[future].name)
     except BaseException:
-        pool.terminate()
+        _stop_workers(pool)
         raise
     finally:
-        pool.close()
-        pool.join()
+        pool.shutdown(wait=True)
     return results
 
 

@@ -41,6 +41,7 @@ def _context():
 
 KATEX_VERSION = cache.key(KATEX_JS.read_text(encoding="utf-8"), _CHECK_FN)[:16]
 _VERDICTS: dict[tuple[str, bool], str] = {}  # (tex, display) -> error, for this process
+_MAX_VERDICTS = 50_000  # a long watch session starts afresh (from the disk cache) beyond this
 
 
 def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
@@ -50,6 +51,8 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
     even start V8 (about 0.1 s). The formulas not found there go to V8 in one call: a call costs
     about 0.5 ms of thread hand-over, checking a formula about 0.2 ms.
     """
+    if len(_VERDICTS) > _MAX_VERDICTS:
+        _VERDICTS.clear()
     todo = []
     for tex, display in dict.fromkeys(formulas):
         if (tex, display) in _VERDICTS:

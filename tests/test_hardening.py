@@ -64,9 +64,9 @@ def test_sigint_during_a_build_leaves_every_output_byte_identical(tiny, tmp_path
     assert not list(out.glob(".*.tmp"))
 
 
-def test_sigterm_stops_running_pdf_workers_at_once(tmp_path):
-    """With -j 2 the PDFs render in worker processes; an interrupt stops them instead of waiting
-    for the handout (20 s or more for the bundled guide) to finish, and writes nothing."""
+def start_pdf_build(tmp_path: Path) -> tuple[subprocess.Popen, str, Path]:
+    """A -j 2 build of a copy of the bundled guide, returned once its handout is rendering in a
+    worker process (20 s or more of work left)."""
     content, out = tmp_path / "content", tmp_path / "out"
     shutil.copytree(CONTENT, content)
     proc = subprocess.Popen([str(STUDYKIT), "build", "-j", "2", "--content", str(content), "--out", str(out)],
@@ -77,6 +77,29 @@ def test_sigterm_stops_running_pdf_workers_at_once(tmp_path):
         seen += proc.stderr.readline()
     assert "building pdf:handout" in seen, seen
     time.sleep(1)  # the workers are inside WeasyPrint
+    return proc, seen, out
+
+
+def workers_of(pid: int) -> list[int]:
+    """The pool's worker processes (not multiprocessing's resource tracker) of a process."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_sigterm_stops_running_pdf_workers_at_once(tmp_path):
+    """An interrupt stops the PDF workers instead of waiting for the handout to finish, and
+    writes nothing."""
+    proc, seen, out = start_pdf_build(tmp_path)
+    workers = workers_of(proc.pid)
+    assert len(workers) == 2, workers
     proc.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
     code = proc.wait(timeout=120)
@@ -84,6 +107,21 @@ def test_sigterm_stops_running_pdf_workers_at_once(tmp_path):
     rest = proc.stderr.read()
     assert code == 130 and "Traceback" not in seen + rest, seen + rest
     assert waited < 10, f"waited {waited:.1f} s for the workers"
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_worker_killed_mid_pdf_fails_the_build_instead_of_hanging(tmp_path):
+    """As when the kernel's OOM killer takes a WeasyPrint worker: a clear error, exit code 1,
+    the other worker stopped, nothing written."""
+    proc, seen, out = start_pdf_build(tmp_path)
+    workers = workers_of(proc.pid)
+    assert len(workers) == 2, workers
+    os.kill(workers[0], signal.SIGKILL)
+    code = proc.wait(timeout=120)
+    rest = proc.stderr.read()
+    assert code == 1 and "Error:" in rest and "terminated abruptly" in rest and "Traceback" not in rest, seen + rest
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert not out.exists() or not any(out.iterdir())
 
 
