@@ -27,6 +27,7 @@ def print_math(tex: str, display: bool) -> str:
 
     return render(tex, display)
 
+
 NAME = "html"
 LEVEL_TITLES = {"basic": "Basic", "intermediate": "Intermediate", "advanced": "Advanced"}
 LEVEL_SHORT = {"basic": "B", "intermediate": "I", "advanced": "A"}

@@ -74,6 +74,8 @@ def _compact_path(d: str) -> str:
     for command in "MLHVCSQTAZ":
         d = d.replace(f" {command} ", command).replace(f"{command} ", command).replace(f" {command}", command)
     return d.strip()
+
+
 _SIZE = re.compile(r'aria-label="([^"]*)" focusable="false"(?: style="([^"]*)")? fill="currentColor" .*? width="([^"]*)" height="([^"]*)"')
 
 

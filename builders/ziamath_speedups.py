@@ -52,4 +52,3 @@ def uninstall() -> None:
     """Back to ziamath as shipped (used by the test that compares the two)."""
     styles.asdict = ORIGINAL_ASDICT
     Mrow._get_height_nostretch = ORIGINAL_ROW_HEIGHT
-
