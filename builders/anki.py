@@ -14,7 +14,8 @@ import genanki
 
 from schema import ANKI_LOCK, Corpus, Question, Section
 from schema.markdown import render_html, render_inline_html
-from schema.models import AnkiLock, NoteRecord
+from schema.media import media_key, published_media
+from schema.models import AnkiLock, Media, NoteRecord
 
 from .freshness import code_version
 from .output import release_time
@@ -59,16 +60,27 @@ def deck_id_for(corpus: Corpus, section: Section) -> int:
     return (1 << 30) + int.from_bytes(digest[:6], "big") % (1 << 40)
 
 
+def media_name(media: Media) -> str:
+    """The deck's name for an image file: content-hashed, so an edited image is a new file
+    (Anki keeps media by name) and equal images are shared."""
+    return f"studykit-{media.sha256[:16]}{media.suffix}"
+
+
 def note_fields(corpus: Corpus, section: Section, q: Question) -> list[str]:
     sources = "".join(
         f'<li><a href="{html.escape(s.link)}">{html.escape(s.citation)}</a></li>'
         for s in (corpus.sources[sid] for sid in q.sources)
     )
     memo = f"anki {code_version()}"  # names the cached rendering of Markdown fields for cards
+
+    def image(src: str) -> str | None:
+        media = corpus.media.get(media_key(q.file, src))
+        return media_name(media) if media else None
+
     return [
         render_inline_html(q.question, anki_math),
         render_html(q.short_answer, anki_math, memo=memo).strip(),
-        render_html(q.answer, anki_math, memo=memo).strip(),
+        render_html(q.answer, anki_math, memo=memo, image=image).strip(),
         f"<ul>{sources}</ul>" if sources else "",
         html.escape(f"{section.number}. {section.title}"),
         q.level,
@@ -171,7 +183,12 @@ def render(corpus: Corpus) -> dict[str, bytes]:
         ))
     stamp = max((r.mtime for r in lock.notes.values()), default=release_time())
     with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for media in published_media(corpus).values():
+            files.append(Path(tmp) / media_name(media))
+            files[-1].write_bytes(media.data)
         path = Path(tmp) / "deck.apkg"
-        genanki.Package([top, *decks.values()]).write_to_file(str(path), timestamp=stamp)
+        package = genanki.Package([top, *decks.values()], media_files=[str(f) for f in sorted(set(files))])
+        package.write_to_file(str(path), timestamp=stamp)
         apkg = normalise_zip(path.read_bytes())
     return {f"{corpus.meta.slug}.apkg": apkg, LOCK_FILE: lock_json(lock)}

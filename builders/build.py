@@ -59,7 +59,10 @@ class Job:
 def jobs_for(formats: list[str], targets: Targets) -> list[Job]:
     jobs = []
     for name in formats:
-        if name == "pdf":
+        if name == "readme":  # the README links images by their path from its own folder
+            content_path = Path(os.path.relpath(targets.content_dir.resolve(), targets.readme_dir.resolve())).as_posix()
+            jobs.append(Job(name, (("content_path", content_path),)))
+        elif name == "pdf":
             jobs += [Job("pdf", (("paper", targets.paper), ("modes", (mode,)))) for mode in FORMATS["pdf"].MODES]
         else:
             jobs.append(Job(name))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from schema import LEVELS, Corpus
-from schema.markdown import render_html, render_inline_html
+from schema import LEVELS, Corpus, Question
+from schema.markdown import ImageFn, render_html, render_inline_html
+from schema.media import media_key
 
 from .freshness import build_date, code_version
 from .templating import TEMPLATES, html_env
@@ -26,6 +27,16 @@ def print_math(tex: str, display: bool) -> str:
     from .mathsvg import print_math as render
 
     return render(tex, display)
+
+
+def embedded_images(corpus: Corpus, q: Question) -> ImageFn:
+    """Each image of a question's answer as a data: URI, so the page (and the PDFs, whose URL
+    fetcher allows only data: URIs) stay self-contained; an SVG is only ever an <img>."""
+    def url(src: str) -> str | None:
+        media = corpus.media.get(media_key(q.file, src))
+        return media.data_uri if media else None
+
+    return url
 
 
 NAME = "html"
@@ -61,7 +72,7 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
                 questions.append({
                     "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
                     "short_answer": Markup(render_html(q.short_answer, math, memo)),
-                    "answer": Markup(render_html(q.answer, math, memo)),
+                    "answer": Markup(render_html(q.answer, math, memo, embedded_images(corpus, q))),
                     "refs": [refs[sid] for sid in q.sources],
                     "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
                 })

@@ -31,8 +31,9 @@ def outputs(slug: str) -> list[tuple[str, str]]:
 def url_fetcher():  # noqa: ANN201 - a weasyprint.urls.URLFetcher
     """A fetcher for data: URIs only (the build makes its own); no files, no network, no redirects.
 
-    Content cannot name images or stylesheets (`check` rejects them), so anything else
-    reaching WeasyPrint stops the render loudly rather than being fetched.
+    Content images arrive as data: URIs made from the bytes the loader read, and content cannot
+    name stylesheets or remote images (`check` rejects them), so anything else reaching
+    WeasyPrint (an SVG's own reference, say) stops the render loudly rather than being fetched.
     """
     from weasyprint.urls import URLFetcher
 

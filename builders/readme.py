@@ -1,11 +1,14 @@
 """README builder: README.md with a GitHub-anchored table of contents and every published answer."""
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from schema import LEVELS, Corpus, Question, Source
 from schema.markdown import headings, inline_text
+from schema.media import media_key, rewrite_images
 
 from .slugger import Slugger
 from .templating import markdown_env, md_text
@@ -55,8 +58,12 @@ def source_link(source: Source) -> str:
 
 
 def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, formats: list[str] | None = None,
-           prerequisites: str = "") -> dict[str, bytes]:
-    """Render README.md; verify that its headings are exactly the planned, anchored ones."""
+           prerequisites: str = "", content_path: str = "content") -> dict[str, bytes]:
+    """Render README.md; verify that its headings are exactly the planned, anchored ones.
+
+    `content_path` is the content folder relative to the README's folder (POSIX): images are
+    linked by their path from the README to the file, so they show on GitHub and offline.
+    """
     plan = Plan()
     fixed = {key: plan.add(text) for key, text in (("title", md_text(corpus.meta.title)),
                                                     ("quick_start", "Quick start"), ("prerequisites", "Prerequisites"),
@@ -89,13 +96,16 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
         verbatim.append(markdown)
         return f"\x00{len(verbatim) - 1}\x00"
 
+    def image_path(q: Question, src: str) -> str:  # %-escaped: the content folder's own path may hold spaces
+        return quote(posixpath.normpath(posixpath.join(content_path, media_key(q.file, src))), safe="/")
+
     def question_view(q: Question) -> dict:
         return {
             "heading": q.question,
             "id": q.id,
             "anchor": anchors[q.id].anchor,
             "short_answer": q.short_answer,
-            "answer": keep(q.answer),
+            "answer": keep(rewrite_images(q.answer, lambda src: image_path(q, src))),
             "sources": [source_link(corpus.sources[s]) for s in q.sources],
             "related": [f"[{corpus.question(r).question}](#{anchors[r].anchor})" for r in q.related],
         }

@@ -1,10 +1,11 @@
-"""Checks on Markdown fields: raw HTML, headings, links, stray `$`, TeX, mojibake."""
+"""Checks on Markdown fields: raw HTML, headings, links, images, stray `$`, TeX, mojibake."""
 from __future__ import annotations
 
 import re
 
 from .errors import Problem
-from .markdown import VALIDATOR, headings, walk
+from .markdown import VALIDATOR, alt_text, headings, walk_lines
+from .media import MEDIA_DIR, REMOTE, SAFE_SRC, rewrite_is_exact
 from .tex import tex_errors
 
 SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -54,7 +55,7 @@ def text_problems(text: str, path: str, field: str, first_line: int) -> list[Pro
 
 def markdown_problems(
     markdown: str, path: str, field: str, first_line: int, *, inline_only: bool = False,
-    single_paragraph: bool = False, allow_math: bool = True,
+    single_paragraph: bool = False, allow_math: bool = True, allow_images: bool = False,
 ) -> list[Problem]:
     """Everything a Markdown field may not contain, each with its line."""
     problems = text_problems(markdown, path, field, first_line)
@@ -64,13 +65,8 @@ def markdown_problems(
         return problems + [Problem(path, first_line, field, "Markdown is nested too deeply")]
     paragraphs = 0
     formulas = []  # (where its problem goes in the list, line, tex, display): checked together below
-    for token, parent in walk(tokens):
-        block = parent or token
-        line = first_line + (block.map[0] if block.map else 0)
-        if parent is not None and parent.map:
-            # count line breaks before this child inside its paragraph
-            index = parent.children.index(token) if parent.children else 0
-            line += sum(1 for c in parent.children[:index] if c.type in ("softbreak", "hardbreak"))
+    for token, parent, offset in walk_lines(tokens):
+        line = first_line + offset
         kind = token.type
         if kind in ("html_block", "html_inline"):
             problems.append(Problem(path, line, field, f"raw HTML is not allowed: {token.content.strip()[:40]!r}"))
@@ -100,7 +96,7 @@ def markdown_problems(
             elif not SAFE_LINK.match(href):
                 problems.append(Problem(path, line, field, f"links must be absolute http(s) URLs: {href[:60]!r}"))
         elif kind == "image":
-            problems.append(Problem(path, line, field, f"images are not supported: {token.attrs.get('src', '')!r}"))
+            problems += image_problems(str(token.attrs.get("src", "")), alt_text(token), path, line, field, allow_images)
         elif kind == "text" and "$" in token.content:
             problems.append(Problem(path, line, field, "stray '$' (unclosed math?); write \\$ for a dollar sign"))
         elif kind in ("math_inline", "math_block", "math_block_label"):
@@ -114,10 +110,31 @@ def markdown_problems(
             problems.insert(position, Problem(path, line, field, f"formula does not parse: {error}"))
     if single_paragraph and paragraphs > 1:
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
+    if allow_images and "![" in markdown and not rewrite_is_exact(markdown):
+        problems.append(Problem(path, first_line, field, "an image path is also written elsewhere in this answer (in code?), so outputs could not rewrite it safely; write that text differently"))
     if not inline_only and headings(markdown + "\n\n# end\n")[-1:] != ["end"]:
         fences = [t for t in tokens if t.type == "fence" and t.map]
         line = first_line + (fences[-1].map[0] if fences else 0)
         problems.append(Problem(path, line, field, "code fence is never closed; it would swallow everything after it in the README and pages"))
+    return problems
+
+
+def image_problems(src: str, alt: str, path: str, line: int, field: str, allowed: bool) -> list[Problem]:
+    """What is wrong with an image as written (its file is checked by media.MediaReader)."""
+    example = f"![A diagram of ...](../{MEDIA_DIR}/NAME.png)"
+    if not allowed:
+        return [Problem(path, line, field, f"images are only allowed in the detailed answer (the file's body): {src[:60]!r}")]
+    problems = []
+    if REMOTE.match(src):
+        problems.append(Problem(path, line, field, f"remote images are never fetched: {src[:60]!r}; copy the file into {MEDIA_DIR}/ and write {example}"))
+    elif not src:
+        problems.append(Problem(path, line, field, f"image has no path; write {example}"))
+    elif src.startswith("/"):
+        problems.append(Problem(path, line, field, f"image paths are relative to the question file, not absolute: {src[:60]!r}; write {example}"))
+    elif not SAFE_SRC.match(src):
+        problems.append(Problem(path, line, field, f"image path {src[:60]!r} may use only letters, digits, '.', '_', '-' and '/'; rename the file"))
+    if not alt:
+        problems.append(Problem(path, line, field, f"image {src[:60]!r} needs alt text describing it: {example}"))
     return problems
 
 

@@ -5,6 +5,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .media import media_key, rewrite_images
 from .models import Corpus, Level
 
 
@@ -31,7 +32,7 @@ class ExportQuestion(_Export):
     level: Level = Field(description="basic, intermediate or advanced")
     question: str = Field(description="The question (inline Markdown)")
     short_answer: str = Field(description="Interview-ready short answer (Markdown)")
-    answer: str = Field(description="Detailed answer (Markdown, TeX math between $ and $$)")
+    answer: str = Field(description="Detailed answer (Markdown, TeX math between $ and $$; image paths relative to the content folder)")
     sources: list[str] = Field(description="Ids of cited works, keys of the top-level `sources`")
 
 
@@ -64,7 +65,8 @@ def export_corpus(corpus: Corpus) -> ExportCorpus:
                 title=section.title,
                 questions=[
                     ExportQuestion(id=q.id, level=q.level, question=q.question, short_answer=q.short_answer,
-                                   answer=q.answer, sources=list(q.sources))
+                                   answer=rewrite_images(q.answer, lambda src, q=q: media_key(q.file, src)),
+                                   sources=list(q.sources))
                     for q in section.published
                 ],
             )

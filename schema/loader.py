@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from . import ANKI_LOCK, cache
 from .errors import ContentErrors, Problem, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
+from .media import MEDIA_DIR, SUFFIXES, MediaReader
 from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
 
 MAX_FILE_BYTES = 1_000_000
@@ -95,6 +96,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.total_bytes = 0
         self.located: dict[str, Located] = {}
+        self.media = MediaReader(root)
 
     # -- reading -------------------------------------------------------------------------
     def rel(self, path: Path) -> str:
@@ -166,9 +168,12 @@ class _Loader:
         if not self.problems and meta is not None:
             self.cross_check(sections, sources)
             self.check_sources_used(sections, sources)
+        if self.total_bytes + self.media.total_bytes > MAX_CORPUS_BYTES:
+            self.problems.append(Problem(self.rel(self.root), 0, "", f"corpus with its images exceeds {MAX_CORPUS_BYTES} bytes"))
         if self.problems or meta is None:
             raise ContentErrors(self.problems)
-        return Corpus(meta=meta, sections=tuple(sections), sources=sources, anki_lock=anki_lock or AnkiLock())
+        return Corpus(meta=meta, sections=tuple(sections), sources=sources, anki_lock=anki_lock or AnkiLock(),
+                      media=self.media.files)
 
     def load_anki_lock(self) -> AnkiLock | None:
         """The committed Anki note record, if there is one (the anki build writes it)."""
@@ -237,8 +242,8 @@ class _Loader:
         for entry in sorted(self.root.iterdir()):
             if entry.name.startswith("."):
                 continue
-            if entry.is_file() and entry.name in TOP_LEVEL_FILES:
-                continue
+            if (entry.is_file() and entry.name in TOP_LEVEL_FILES) or (entry.is_dir() and entry.name == MEDIA_DIR):
+                continue  # media/: images, read when an answer shows them
             match = SECTION_DIR.match(entry.name)
             if not entry.is_dir() or not match:
                 self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: sections are folders named NN-name"))
@@ -260,8 +265,10 @@ class _Loader:
         for entry in sorted(folder.iterdir()):
             if entry.name.startswith(".") or entry.name == "section.yaml":
                 continue
+            if entry.is_file() and entry.suffix.lower() in SUFFIXES:
+                continue  # an image beside its questions (media/ is the convention)
             if not entry.is_file() or entry.suffix != ".md":
-                self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: question files end in .md"))
+                self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: question files end in .md (images: .png, .jpg, .gif, .svg)"))
                 continue
             question = self.load_question(entry, section_id=str(located.data.get("id", "")) if located else "")
             if question is not None:
@@ -288,8 +295,12 @@ class _Loader:
         if "answer" in located.data:
             self.problems.append(Problem(shown, located.line(("answer",)), "answer", "unknown key (the detailed answer is the file's body)"))
             return None
+        if "file" in located.data:  # set by the loader below, never by the author
+            self.problems.append(Problem(shown, located.line(("file",)), "file", "unknown key"))
+            return None
         self.located[shown] = located
-        data = {**located.data, "answer": body, "section": section_id or "unknown", "path": shown}
+        data = {**located.data, "answer": body, "section": section_id or "unknown", "path": shown,
+                "file": path.relative_to(self.root).as_posix()}
         question = self.validate(Question, data, located, shown)
         if question is None:
             return None
@@ -299,7 +310,9 @@ class _Loader:
                 question.short_answer, shown, "short_answer", located.line(("short_answer",)), single_paragraph=True
             )
         leading = len(body) - len(body.lstrip("\n"))
-        self.problems += markdown_problems(question.answer, shown, "answer", body_line + body[:leading].count("\n"))
+        answer_line = body_line + body[:leading].count("\n")
+        self.problems += markdown_problems(question.answer, shown, "answer", answer_line, allow_images=True)
+        self.problems += self.media.check(question, shown, answer_line)
         if question.published:
             for field, value in (("short_answer", question.short_answer), ("answer", question.answer)):
                 if not value:

@@ -1,6 +1,8 @@
 """The one markdown-it configuration: parsing for validation and rendering to HTML."""
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 
 from markdown_it import MarkdownIt
@@ -93,6 +95,31 @@ def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
             yield child, token
 
 
+def walk_lines(tokens: list[Token]) -> Iterator[tuple[Token, Token | None, int]]:
+    """Yield (token, enclosing block token, 0-based line in the text) for every token: the
+    block's first line plus the line breaks before the token inside its paragraph."""
+    for token, parent in walk(tokens):
+        block = parent or token
+        line = block.map[0] if block.map else 0
+        if parent is not None and parent.map and parent.children:
+            index = parent.children.index(token)
+            line += sum(1 for c in parent.children[:index] if c.type in ("softbreak", "hardbreak"))
+        yield token, parent, line
+
+
+def alt_text(image: Token) -> str:
+    """An image's alt text as plain text (markup removed, whitespace collapsed)."""
+    parts: list[str] = []
+    for child in image.children or []:
+        if child.type in {"text", "code_inline", "text_special", "math_inline"}:
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(alt_text(child))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
 def inline_text(markdown: str) -> str:
     """Plain text of one line of inline Markdown, as a heading's rendered text."""
     out: list[str] = []
@@ -111,6 +138,8 @@ def formulas(markdown: str) -> list[tuple[str, bool]]:
 
 
 MathFn = Callable[[str, bool], str]
+ImageFn = Callable[[str], str | None]  # an image's src as written -> the URL to use, or None (alt text only)
+_IMAGE = re.compile("\x00([^\x00]*)\x00")  # markdown-it turns NUL into U+FFFD, so content cannot forge one
 
 
 def _renderer(math: MathFn) -> RendererHTML:
@@ -123,9 +152,10 @@ def _renderer(math: MathFn) -> RendererHTML:
         return rule
 
     def image(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
-        # Content has no images (`check` rejects them); if one is forced through, only its
-        # alt text is shown and nothing is ever fetched.
-        return escapeHtml(tokens[idx].content)
+        # A placeholder naming the image as written; `render_html` turns it into an <img>
+        # after the (image-independent) cache, so a changed image file is never stale.
+        token = tokens[idx]
+        return "\x00" + json.dumps([str(token.attrs.get("src", "")), alt_text(token), str(token.attrs.get("title", ""))]) + "\x00"
 
     renderer.rules["math_inline"] = formula(False)
     renderer.rules["math_block"] = formula(True)
@@ -134,21 +164,37 @@ def _renderer(math: MathFn) -> RendererHTML:
     return renderer
 
 
-def render_html(markdown: str, math: MathFn, memo: str = "") -> str:
-    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula.
+def _images(html: str, image: ImageFn | None) -> str:
+    """Replace each image placeholder by an <img> with the URL `image(src)` gives, or by its
+    escaped alt text when there is no such image (or no `image` function)."""
+    def one(match: re.Match[str]) -> str:
+        src, alt, title = json.loads(match.group(1))
+        url = image(src) if image else None
+        if not url:
+            return escapeHtml(alt)
+        title_attr = f' title="{escapeHtml(title)}"' if title else ""
+        return f'<img class="figure" src="{escapeHtml(url)}" alt="{escapeHtml(alt)}"{title_attr}>'
+
+    return _IMAGE.sub(one, html)
+
+
+def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | None = None) -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula and
+    `image(src)` the URL of each image (see `_images`).
 
     With `memo` (naming the math flavour and the code version) the result is kept in
-    `.cache/html/`, so an unchanged answer is not parsed again in the next build.
+    `.cache/html/`, so an unchanged answer is not parsed again in the next build. Images are
+    put in after the cache: it holds only placeholders, never an image's URL or bytes.
     """
     digest = cache.key("html", memo, markdown) if memo else ""
     if memo and (hit := cache.read("html", digest)) is not None:
-        return hit
+        return _images(hit, image)
     html = _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
     if memo:
         cache.write("html", digest, html)
-    return html
+    return _images(html, image)
 
 
 def render_inline_html(markdown: str, math: MathFn) -> str:
     """Render one line of inline Markdown (a question) to HTML, without a paragraph."""
-    return _renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {})
+    return _images(_renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {}), None)

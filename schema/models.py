@@ -88,6 +88,7 @@ class Question(Strict):
     tags: tuple[Slug, ...] = Field(default=(), description="Extra tags (Anki tags, search)")
     section: Slug = Field(description="Id of the section the question belongs to")
     path: str = Field(description="Content file the question was loaded from", exclude=True)
+    file: str = Field(default="", description="The question file's path inside the content folder (image paths are relative to it)")
 
     @property
     def published(self) -> bool:
@@ -129,6 +130,25 @@ class AnkiLock(Strict):
     notes: dict[Slug, NoteRecord] = Field(default_factory=dict, description="Question id -> record")
 
 
+class Media(Strict):
+    """An image file of the content, read once by the loader (`Corpus.media`)."""
+
+    data: bytes = Field(exclude=True, repr=False, description="The file's bytes (left out of dumps)")
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(description="sha256 of the bytes")
+    mime: Literal["image/png", "image/jpeg", "image/gif", "image/svg+xml"] = Field(description="Type, by the bytes")
+
+    @property
+    def suffix(self) -> str:
+        return {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg"}[self.mime]
+
+    @property
+    def data_uri(self) -> str:
+        """The image as a data: URI (for the web page and the PDFs)."""
+        import base64
+
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
 class Corpus(Strict):
     """Everything a builder needs, validated and frozen."""
 
@@ -136,6 +156,7 @@ class Corpus(Strict):
     sections: tuple[Section, ...]
     sources: dict[str, Source]
     anki_lock: AnkiLock = Field(default_factory=AnkiLock, description="Anki note times (may be empty)")
+    media: dict[str, Media] = Field(default_factory=dict, description="Images of answers, by path inside the content folder")
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -207,7 +207,7 @@ def test_check_rejects_every_injection(tiny):
     with pytest.raises(ContentErrors) as caught:
         load_corpus(tiny)
     messages = str(caught.value)
-    for fragment in ("raw HTML is not allowed: '<script>", "images are not supported: 'file:///etc/hostname'",
+    for fragment in ("raw HTML is not allowed: '<script>", "remote images are never fetched: 'file:///etc/hostname'",
                      "raw HTML is not allowed: '<link rel=attachment", "raw HTML is not allowed: '<img src=x onerror",
                      "links must be absolute http(s) URLs: 'javascript:alert(1)'"):
         assert fragment in messages
