@@ -339,3 +339,25 @@ def test_rewrite_touches_only_image_paths():
     text = "![a](../media/a.png) and ![b][r]\n\n> ![c](<../media/a.png> \"t\")\n\n[r]:\n  ../media/b.svg\n"
     out = rewrite_images(text, lambda src: src.replace("../", "X/"))
     assert out == "![a](X/media/a.png) and ![b][r]\n\n> ![c](<X/media/a.png> \"t\")\n\n[r]:\n  X/media/b.svg\n"
+
+
+def test_alt_text_and_paths_are_escaped_in_every_html_output(tiny: Path):
+    (tiny / "media").mkdir()
+    (tiny / "media" / "box.png").write_bytes(PNG)
+    (tiny / Q).write_text(question(__body__='![A "quoted" & \'odd\' box](../media/box.png "Its \\"title\\"")'), encoding="utf-8")
+    corpus = load_corpus(tiny)
+    section = corpus.sections[0]
+    page = html.render(corpus)["tiny.html"].decode()
+    card = anki.note_fields(corpus, section, corpus.question("first"))[2]
+    for text in (page, card):
+        tag = re.search(r"<img class=\"figure\"[^>]*>", text).group(0)
+        assert 'alt="A &quot;quoted&quot; &amp; \'odd\' box"' in tag and 'title="Its &quot;title&quot;"' in tag
+        assert tag.count('"') == 8  # class, src, alt, title: nothing breaks out of an attribute
+
+
+def test_front_matter_cannot_set_the_file_the_loader_records(tiny: Path, monkeypatch):
+    (tiny / Q).write_text(question(file="../elsewhere.md"), encoding="utf-8")
+    monkeypatch.chdir(tiny)
+    with pytest.raises(ContentErrors) as caught:
+        load_corpus(Path("."))
+    assert str(caught.value.problems[0]) == f"{Q}:7: file: unknown key"
