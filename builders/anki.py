@@ -68,7 +68,8 @@ def media_name(media: Media) -> str:
 
 def note_fields(corpus: Corpus, section: Section, q: Question) -> list[str]:
     sources = "".join(
-        f'<li><a href="{html.escape(s.link)}">{html.escape(s.citation)}</a></li>'
+        f'<li><a href="{html.escape(s.link)}">{html.escape(s.citation)}</a></li>' if s.link
+        else f"<li>{html.escape(s.citation)}</li>"
         for s in (corpus.sources[sid] for sid in q.sources)
     )
     memo = f"anki {code_version()}"  # names the cached rendering of Markdown fields for cards

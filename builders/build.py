@@ -12,11 +12,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema import Corpus
+from schema import ContentErrors, Corpus, Problem
+from schema.errors import display_path
 from schema.markdown import formulas
 from schema.export import export_json_schema
 
-from . import anki, freshness
+from . import anki, freshness, renderlog
 from .formats import FORMATS
 from .output import Staging
 from .progress import Progress, log
@@ -56,6 +57,24 @@ class Job:
         return f"{self.format}:{modes[0]}" if modes else self.format
 
 
+class NothingToBuild(ContentErrors):
+    """The corpus has no published question: a build would write empty outputs."""
+
+
+def require_published(corpus: Corpus, content_dir: Path) -> None:
+    """Refuse to build a corpus without a published question, saying what to do."""
+    if corpus.published:
+        return
+    drafts = len(corpus.questions)
+    if not drafts:
+        advice = "the guide has no questions yet: add question files to a section folder (docs/content-format.md)"
+    else:
+        needs = "a short answer, an answer" + (" and a source" if corpus.meta.sources == "required" else "")
+        are = "questions are drafts" if drafts > 1 else "question is a draft"
+        advice = f"{drafts} {are}: set `status: published` once a question has {needs}"
+    raise NothingToBuild([Problem(display_path(content_dir), 0, "", f"no published question, nothing to build; {advice}")])
+
+
 def jobs_for(formats: list[str], targets: Targets) -> list[Job]:
     jobs = []
     for name in formats:
@@ -69,9 +88,12 @@ def jobs_for(formats: list[str], targets: Targets) -> list[Job]:
     return jobs
 
 
-def run_job(corpus: Corpus, job: Job) -> dict[str, bytes]:
-    """Render one job (module-level so worker processes can run it)."""
-    return FORMATS[job.format].render(corpus, **dict(job.options))
+def run_job(corpus: Corpus, job: Job) -> tuple[dict[str, bytes], list[renderlog.Warning_]]:
+    """Render one job (module-level so worker processes can run it), with the warnings its
+    renderers logged, which travel back to the parent to be reported once per build."""
+    with renderlog.collected() as warnings:
+        files = FORMATS[job.format].render(corpus, **dict(job.options))
+    return files, warnings
 
 
 def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
@@ -108,23 +130,31 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> dict[Job, dict[str, bytes]]:
+Results = dict[Job, dict[str, bytes]]
+
+
+def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> tuple[Results, list[renderlog.Warning_]]:
     """Render jobs. With more than one worker, the formulas missing from the math cache are
     first rendered by all workers together, then the PDFs go to the workers while the quick
     builders (README, JSON, HTML, Anki) run here, so those are ready first. On an error or an
-    interrupt the workers are stopped at once, not left to finish their PDFs."""
+    interrupt the workers are stopped at once, not left to finish their PDFs. Returns the
+    outputs and every warning the renderers logged, in job order."""
     slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
-    results: dict[Job, dict[str, bytes]] = {}
+    results: Results = {}
+    warnings: dict[Job, list[renderlog.Warning_]] = {}
 
     def run_here(job: Job) -> None:
         progress.started(job.name)
-        results[job] = run_job(corpus, job)
+        results[job], warnings[job] = run_job(corpus, job)
         progress.finished(job.name)
+
+    def in_order() -> list[renderlog.Warning_]:
+        return [warning for job in jobs for warning in warnings.get(job, [])]
 
     if not slow:
         for job in jobs:
             run_here(job)
-        return results
+        return results, in_order()
     from . import mathsvg
 
     quick = [job for job in jobs if job not in slow]
@@ -147,20 +177,22 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
         for job in [job for job in quick if job.format in NEEDS_MATH]:
             run_here(job)
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            results[futures[future]], warnings[futures[future]] = future.result()
             progress.finished(futures[future].name)
     except BaseException:
         _stop_workers(pool)
         raise
     finally:
         pool.shutdown(wait=True)
-    return results
+    return results, in_order()
 
 
 def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False,
           run: tuple[str, str] | None = None) -> list[Path]:
     """Render what is out of date, then move all outputs into place; a failure leaves old outputs
-    as they were. `run` = (run key, inputs digest) from freshness, recorded on success."""
+    as they were. `run` = (run key, inputs digest) from freshness, recorded on success. A corpus
+    with no published question is refused before anything is written (NothingToBuild)."""
+    require_published(corpus, targets.content_dir)
     state = freshness.load_state()
     jobs = jobs_for(formats, targets)
     digests = {job: fingerprint(corpus, job) for job in jobs}
@@ -174,7 +206,7 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
         staging = Staging()
         progress = Progress(len(todo))
         try:
-            results = render_jobs(corpus, todo, workers, progress)
+            results, warnings = render_jobs(corpus, todo, workers, progress)
             for job in todo:  # fixed order, whatever order the workers finished in
                 for file_name, data in results[job].items():
                     path = targets.path(job.format, file_name)
@@ -187,6 +219,7 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
             raise
         finally:
             progress.close()
+        renderlog.report(warnings)
         for job in todo:
             files = [targets.path(job.format, name).resolve() for name in results[job]]
             digest = fingerprint(corpus, job, results[job].get(anki.LOCK_FILE)) if job.format == "anki" else digests[job]
@@ -206,15 +239,17 @@ def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Pat
     jobs = jobs_for(formats, targets)
     progress = Progress(len(jobs))
     try:
-        results = render_jobs(corpus, jobs, 1, progress)
+        results, warnings = render_jobs(corpus, jobs, 1, progress)
     finally:
         progress.close()
+    renderlog.report(warnings)
     return {targets.path(job.format, name): data for job, files in results.items() for name, data in files.items()}
 
 
 def stale_outputs(corpus: Corpus, formats: list[str], targets: Targets) -> list[str]:
     """Committed generated files that differ from a fresh render (README.md, the export JSON
     Schema, the Anki note record)."""
+    require_published(corpus, targets.content_dir)
     stale = []
     committed = [name for name in formats if name == "readme"]
     for path, data in render_all(corpus, committed, targets).items():

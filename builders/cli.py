@@ -33,9 +33,23 @@ def load(content: Path) -> Corpus:
     return load_corpus(content)
 
 
+def project_dir(content: Path) -> Path:
+    """The folder that holds the content folder (the repository root for `content/`), relative
+    to the working directory when it is inside it."""
+    home = content.resolve().parent
+    try:
+        return home.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return home
+
+
 def output_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
-    """(output folder, README folder): --out for both, else output/ and the working directory."""
-    return args.out or Path("output"), args.out or Path.cwd()
+    """(output folder, README folder): --out for both, else output/ and README.md beside the
+    content folder (never the working directory, unless that is where the content folder is)."""
+    if args.out:
+        return args.out, args.out
+    home = project_dir(args.content)
+    return home / "output", home
 
 
 def targets_for(args: argparse.Namespace):  # noqa: ANN201 - build.Targets, imported lazily
@@ -91,10 +105,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     """Rebuild what changed whenever a content or template file is saved (Ctrl-C stops)."""
     from watchfiles import watch
 
-    from .build import SLOW, build
+    from .build import SLOW, NothingToBuild, build
     from .templating import TEMPLATES
 
-    def rebuild() -> None:
+    def rebuild(first: bool = False) -> None:
         try:
             corpus = load(args.content)
             targets = targets_for(args)
@@ -103,11 +117,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
             build(corpus, [f for f in FORMATS if f not in SLOW], targets, workers=args.jobs)
             build(corpus, [f for f in FORMATS if f in SLOW], targets, workers=args.jobs)
         except ContentErrors as exc:
+            if first and isinstance(exc, NothingToBuild):  # nothing to publish: exit 1, do not watch in vain
+                raise
             fail([str(p) for p in exc.problems] + ["fix these and save again; still watching"])
         except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
             fail([f"{type(exc).__name__}: {exc}; still watching"])
 
-    rebuild()
+    rebuild(first=True)
     ignore = {ANKI_LOCK}
     announced = False
     for changes in watch(args.content, TEMPLATES, debounce=300, raise_interrupt=False,
@@ -172,6 +188,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+OUT_HELP = ("folder for every output, README.md included (default: output/ and README.md beside the content "
+            "folder, i.e. in its parent: the repository root for content/)")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="studykit", description="Validate study content and build its outputs.")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -188,15 +208,14 @@ def parser() -> argparse.ArgumentParser:
     build_cmd = command("build", cmd_build)
     build_cmd.add_argument("formats", nargs="*", metavar="FORMAT",
                            help=f"one or more of: {', '.join(FORMATS)} (default: all)")
-    build_cmd.add_argument("--out", type=Path, metavar="DIR",
-                           help="output folder (default: output/, and README.md at the repository root)")
+    build_cmd.add_argument("--out", type=Path, metavar="DIR", help=OUT_HELP)
     build_cmd.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                            help="builders to run in parallel processes (default: CPU count)")
     build_cmd.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     build_cmd.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
     build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
     watcher = command("watch", cmd_watch)
-    watcher.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: output/ and README.md at the root)")
+    watcher.add_argument("--out", type=Path, metavar="DIR", help=OUT_HELP)
     watcher.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
     watcher.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="parallel builders")
     importer = commands.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)

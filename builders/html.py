@@ -8,6 +8,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from schema import LEVELS, Corpus, Question
+from schema.fonts import css_variables
 from schema.markdown import ImageFn, render_html, render_inline_html
 from schema.media import media_key
 
@@ -56,8 +57,7 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
     math = print_math if for_print else html_math
     cited = corpus.cited_sources()
     refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
-                  "link": corpus.sources[sid].link,
-                  "label": f"{corpus.sources[sid].authors.split(',')[0].removesuffix(' et al.')} {corpus.sources[sid].year}"}
+                  "link": corpus.sources[sid].link, "label": corpus.sources[sid].label}
             for n, sid in enumerate(cited, start=1)}
     memo = f"{math.__name__} {code_version()}"  # names the cached rendering of answers
     titles = {q.id: Markup(render_inline_html(q.question, math)) for q in corpus.published}
@@ -87,7 +87,7 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
 
 def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None) -> str:
     """The HTML document in one of the modes: web, handout, quiz, cheatsheet."""
-    css = (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
+    css = css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
     return html_env().get_template("html/guide.html.j2").render(
         meta=corpus.meta, mode=mode, css=Markup(css), date=build_date(), kicker=KICKERS[mode],
         doc_title=corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import io
-import logging
 from urllib.parse import urlparse
 
 from schema import Corpus
+from schema.fonts import css_variables
 
 from . import html
 from .templating import TEMPLATES
@@ -47,35 +47,24 @@ def url_fetcher():  # noqa: ANN201 - a weasyprint.urls.URLFetcher
 
 
 def print_css(paper: str) -> str:
-    return f"@page {{ size: {PAPERS[paper]}; }}\n" + (TEMPLATES / "html" / "print.css").read_text(encoding="utf-8")
+    """The paper size, the font stacks for print (emoji by fontconfig's fallback, see
+    fonts.css_variables) and print.css."""
+    return (f"@page {{ size: {PAPERS[paper]}; }}\n" + css_variables(emoji=False)
+            + (TEMPLATES / "html" / "print.css").read_text(encoding="utf-8"))
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def render_pdf(document: str) -> tuple[bytes, list[str]]:
-    """One HTML document to PDF bytes, with WeasyPrint's warnings."""
+def render_pdf(document: str) -> bytes:
+    """One HTML document to PDF bytes (WeasyPrint's warnings go to its logger; a build collects
+    them per job and reports each once, see renderlog)."""
     import weasyprint
 
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        out = io.BytesIO()
-        # No pdf_identifier: pydyf would serialise every object a second time to hash it (a
-        # third of the render time); the file is reproducible without one.
-        weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-            out, pdf_tags=True, custom_metadata=True,
-        )
-        return out.getvalue(), handler.messages
-    finally:
-        logger.removeHandler(handler)
+    out = io.BytesIO()
+    # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
+    # of the render time); the file is reproducible without one.
+    weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
+        out, pdf_tags=True, custom_metadata=True,
+    )
+    return out.getvalue()
 
 
 def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) -> dict[str, bytes]:
@@ -84,8 +73,5 @@ def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) ->
     files = {}
     for mode in modes:
         document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
-        pdf, warnings = render_pdf(document)
-        for message in warnings:
-            logging.getLogger("studykit").warning("WeasyPrint (%s): %s", mode, message)
-        files[f"{corpus.meta.slug}-{mode}.pdf"] = pdf
+        files[f"{corpus.meta.slug}-{mode}.pdf"] = render_pdf(document)
     return files

@@ -53,8 +53,11 @@ class Plan:
 
 
 def source_link(source: Source) -> str:
-    """A source as a Markdown link: 'Authors (year). Title.'"""
-    return f"[{md_text(source.authors)} ({source.year}). {md_text(source.title)}]({source.link})"
+    """A source as a Markdown link, 'Authors (year). Title', with only the pieces it has (plain
+    text when it has no link)."""
+    lead = " ".join(p for p in (md_text(source.authors or ""), f"({source.year})" if source.year else "") if p)
+    text = f"{lead}. {md_text(source.title)}" if lead else md_text(source.title)
+    return f"[{text}]({source.link})" if source.link else text
 
 
 def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, formats: list[str] | None = None,
@@ -86,7 +89,9 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
                 level_entry["questions"].append(q)
             entry["levels"].append(level_entry)
         sections.append(entry)
-    fixed["references"] = plan.add("References")
+    cited = corpus.cited_sources()
+    if cited:  # under `sources: optional` a guide may cite nothing
+        fixed["references"] = plan.add("References")
     fixed["about"] = plan.add("About this repository")
     plan.assign_anchors()
 
@@ -118,7 +123,6 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
         }
         for s in sections
     ]
-    cited = corpus.cited_sources()
     from . import formats as registry  # the registry imports this module
 
     text = markdown_env().get_template("README.md.j2").render(

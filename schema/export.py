@@ -17,12 +17,12 @@ class ExportSource(_Export):
     """A cited work."""
 
     id: str = Field(description="Bibliography key, as used in questions' `sources`")
-    authors: str = Field(description="Authors")
+    authors: str | None = Field(description="Authors (null only in a guide with `sources: optional`)")
     title: str = Field(description="Title")
-    year: int = Field(description="Year")
+    year: int | None = Field(description="Year (null only in a guide with `sources: optional`)")
     venue: str | None = Field(description="Venue, if any")
     arxiv: str | None = Field(description="arXiv id, if any")
-    url: str = Field(description="Where to read it (arXiv abstract page or official URL)")
+    url: str | None = Field(description="Where to read it (arXiv abstract page or official URL); null when the entry has no link")
 
 
 class ExportQuestion(_Export):
@@ -74,7 +74,7 @@ def export_corpus(corpus: Corpus) -> ExportCorpus:
         ],
         sources={
             sid: ExportSource(id=sid, authors=s.authors, title=s.title, year=s.year, venue=s.venue,
-                              arxiv=s.arxiv, url=s.link)
+                              arxiv=s.arxiv, url=s.link or None)
             for sid, s in sorted(corpus.sources.items()) if sid in cited
         },
     )

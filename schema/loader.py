@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import ANKI_LOCK, cache
+from . import ANKI_LOCK, cache, fonts
 from .errors import ContentErrors, Problem, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .media import MEDIA_DIR, SUFFIXES, MediaReader
@@ -94,6 +94,9 @@ class _Loader:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.policy = "required"  # corpus.yaml's `sources`, once read
+        self.unprintable: list[Problem] = []  # characters no PDF font draws
+        self._coverage: fonts.Coverage | None = None
         self.total_bytes = 0
         self.located: dict[str, Located] = {}
         self.media = MediaReader(root)
@@ -162,6 +165,7 @@ class _Loader:
         if not self.root.is_dir():
             raise ContentErrors([Problem(self.rel(self.root), 0, "", "content folder not found")])
         meta = self.load_metadata()
+        self.policy = meta.sources if meta is not None else "required"
         sources = self.load_bibliography()
         sections = self.load_sections()
         anki_lock = self.load_anki_lock()
@@ -170,10 +174,24 @@ class _Loader:
             self.check_sources_used(sections, sources)
         if self.total_bytes + self.media.total_bytes > MAX_CORPUS_BYTES:
             self.problems.append(Problem(self.rel(self.root), 0, "", f"corpus with its images exceeds {MAX_CORPUS_BYTES} bytes"))
+        if self.unprintable and self._coverage is not None:
+            missing = self._coverage.missing  # then one problem naming the fonts to install
+            self.problems += [fonts.missing_fonts_problem(self.unprintable, self._coverage)] if missing else self.unprintable
         if self.problems or meta is None:
             raise ContentErrors(self.problems)
         return Corpus(meta=meta, sections=tuple(sections), sources=sources, anki_lock=anki_lock or AnkiLock(),
                       media=self.media.files)
+
+    def check_glyphs(self, text: str | None, path: str, field: str, line: int, markdown: bool = False) -> None:
+        """Characters the PDFs cannot draw (fonts.glyph_problems); the fonts are looked up once,
+        on the first text that is not plain ASCII, and a clean verdict is remembered per text."""
+        if not text or text.isascii():
+            return
+        if self._coverage is None:
+            self._coverage = fonts.coverage()
+        cov = self._coverage
+        self.unprintable += _checked(f"glyphs {cov.digest} {markdown}", text,
+                                     lambda: fonts.glyph_problems(text, path, field, line, cov, markdown))
 
     def load_anki_lock(self) -> AnkiLock | None:
         """The committed Anki note record, if there is one (the anki build writes it)."""
@@ -207,13 +225,17 @@ class _Loader:
         meta = self.validate(Metadata, located.data, located, self.rel(path))
         if meta is not None:
             self.problems += text_problems(meta.title + "\n" + meta.description, self.rel(path), "title", located.line(("title",)))
+            for field in ("title", "description", "author"):
+                self.check_glyphs(getattr(meta, field), self.rel(path), field, located.line((field,)))
         return meta
 
     def load_bibliography(self) -> dict[str, Source]:
         path = self.root / "bibliography.yaml"
         shown = self.rel(path)
         if not path.is_file():
-            self.problems.append(Problem(shown, 0, "", "missing: the bibliography file"))
+            if self.policy == "required":
+                self.problems.append(Problem(shown, 0, "", "missing: the bibliography file: create it "
+                                             "(docs/content-format.md), or set `sources: optional` in corpus.yaml"))
             return {}
         located = self.read_mapping(path)
         if located is None:
@@ -231,11 +253,24 @@ class _Loader:
             source = self.validate(Source, {"id": str(source_id), **entry}, located, shown, prefix=str(source_id))
             if source is None:
                 continue
-            if not source.arxiv and not source.url:
-                self.problems.append(Problem(shown, line, str(source_id), "needs an arxiv id or a url"))
-            self.problems += text_problems(f"{source.authors} {source.title}", shown, str(source_id), line)
+            if self.policy == "required":
+                self.problems += self.required_source_fields(source, entry, shown, line)
+            self.problems += text_problems(f"{source.authors or ''} {source.title}".strip(), shown, str(source_id), line)
+            for field in ("authors", "title", "venue"):
+                self.check_glyphs(getattr(source, field), shown, f"{source_id}.{field}",
+                                  located.item_lines.get((str(source_id), field), line))
             sources[source.id] = source
         return sources
+
+    @staticmethod
+    def required_source_fields(source: Source, entry: dict, shown: str, line: int) -> list[Problem]:
+        """Under `sources: required`: authors, year, and an arXiv id or a URL."""
+        remedy = "or set `sources: optional` in corpus.yaml"
+        problems = [Problem(shown, line, key, f"required key is missing: add it, {remedy}")
+                    for key in ("authors", "year") if key not in entry]
+        if not source.arxiv and not source.url:
+            problems.append(Problem(shown, line, source.id, f"needs an arxiv id or a url: add one, {remedy}"))
+        return problems
 
     def load_sections(self) -> list[Section]:
         sections: list[Section] = []
@@ -277,7 +312,10 @@ class _Loader:
             return None
         questions.sort(key=lambda q: LEVEL_RANK[q.level])  # stable: file order within a level
         data = {**located.data, "number": number, "questions": tuple(questions)}
-        return self.validate(Section, data, located, self.rel(meta_path))
+        section = self.validate(Section, data, located, self.rel(meta_path))
+        if section is not None:
+            self.check_glyphs(section.title, self.rel(meta_path), "title", located.line(("title",)))
+        return section
 
     def load_question(self, path: Path, section_id: str) -> Question | None:
         shown = self.rel(path)
@@ -313,13 +351,18 @@ class _Loader:
         answer_line = body_line + body[:leading].count("\n")
         self.problems += markdown_problems(question.answer, shown, "answer", answer_line, allow_images=True)
         self.problems += self.media.check(question, shown, answer_line)
+        self.check_glyphs(question.question, shown, "question", located.line(("question",)))
+        self.check_glyphs(question.short_answer, shown, "short_answer", located.line(("short_answer",)), markdown=True)
+        self.check_glyphs(question.answer, shown, "answer", answer_line, markdown=True)
         if question.published:
             for field, value in (("short_answer", question.short_answer), ("answer", question.answer)):
                 if not value:
                     line = located.line((field,)) if field in located.key_lines else body_line
                     self.problems.append(Problem(shown, line, field, "a published question needs a non-empty " + field.replace("_", " ")))
-            if not question.sources:
-                self.problems.append(Problem(shown, located.line(("sources",)), "sources", "a published question cites at least one source"))
+            if not question.sources and self.policy == "required":
+                self.problems.append(Problem(shown, located.line(("sources",)), "sources",
+                                             "a published question cites at least one source: add a bibliography.yaml id "
+                                             "to `sources`, or set `sources: optional` in corpus.yaml"))
         return question
 
     def check_sources_used(self, sections: list[Section], sources: dict[str, Source]) -> None:
@@ -329,7 +372,7 @@ class _Loader:
         for source_id in sources:
             if source_id not in cited:
                 line = located.key_lines.get(source_id, 0) if located else 0
-                self.problems.append(Problem(self.rel(self.root / "bibliography.yaml"), line, source_id, "not cited by any question; remove it"))
+                self.problems.append(Problem(self.rel(self.root / "bibliography.yaml"), line, source_id, "not cited by any question: remove it or cite it"))
 
     def cross_check(self, sections: list[Section], sources: dict[str, Source]) -> None:
         """Rules across files: unique ids and texts, known sources and related questions."""
@@ -353,7 +396,7 @@ class _Loader:
         for q in questions:
             for index, source_id in enumerate(q.sources):
                 if source_id not in sources:
-                    self.problems.append(Problem(q.path, line(q, "sources", index), "sources", f"unknown source {source_id!r} (not in bibliography.yaml)"))
+                    self.problems.append(Problem(q.path, line(q, "sources", index), "sources", f"unknown source {source_id!r}: add it to bibliography.yaml or fix the id"))
             for index, other in enumerate(q.related):
                 where = line(q, "related", index)
                 if other not in by_id:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 LEVELS: tuple[str, ...] = ("basic", "intermediate", "advanced")
 Level = Literal["basic", "intermediate", "advanced"]
 Status = Literal["published", "draft"]
+SourcePolicy = Literal["required", "optional"]
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
@@ -38,18 +39,27 @@ class Metadata(Strict):
         default="en", description="BCP 47 language tag of the content"
     )
     keywords: tuple[Text, ...] = Field(default=(), description="Keywords for document metadata")
+    sources: SourcePolicy = Field(
+        default="required",
+        description="Source policy: `required` (every published question cites a source; every bibliography "
+                    "entry has authors, year and an arXiv id or URL) or `optional` (questions may cite "
+                    "nothing; an entry needs only a title, as in an imported guide)",
+    )
 
 
 class Source(Strict):
-    """One bibliography entry: a paper (arXiv id) or an official document (URL)."""
+    """One bibliography entry: a paper (arXiv id), an official document (URL) or, under
+    `sources: optional`, any work with a title."""
 
     id: SourceId = Field(description="Key used by questions' `sources` lists")
-    authors: Text = Field(description="Authors, e.g. 'Vaswani, Shazeer, Parmar' or 'Brown et al.'")
+    authors: Text | None = Field(
+        default=None, description="Authors, e.g. 'Vaswani, Shazeer, Parmar' or 'Brown et al.' (required unless `sources: optional`)"
+    )
     title: Text = Field(description="Title of the work")
-    year: int = Field(ge=1900, le=2100, description="Year of publication")
+    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of publication (required unless `sources: optional`)")
     venue: Text | None = Field(default=None, description="Conference, journal or report series")
     arxiv: Annotated[str, StringConstraints(pattern=r"^\d{4}\.\d{4,5}$")] | None = Field(
-        default=None, description="arXiv identifier, e.g. 1706.03762"
+        default=None, description="arXiv identifier, e.g. 1706.03762 (this or `url` is required unless `sources: optional`)"
     )
     url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = Field(
         default=None, description="Link for works without an arXiv id (https only)"
@@ -57,17 +67,31 @@ class Source(Strict):
 
     @property
     def link(self) -> str:
-        """Where to read the work: the arXiv abstract page, else the URL."""
+        """Where to read the work: the arXiv abstract page, else the URL, else '' (no link)."""
         return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else (self.url or "")
 
     @property
     def citation(self) -> str:
-        """One-line citation: authors, title, venue and year."""
-        venue = f"{self.venue} " if self.venue else ""
-        arxiv = f", arXiv:{self.arxiv}" if self.arxiv else ""
-        authors = self.authors if self.authors.endswith(".") else self.authors + "."
+        """One-line citation: authors, title, venue and year (the pieces the entry has)."""
+        authors = (self.authors if self.authors.endswith(".") else self.authors + ".") if self.authors else ""
         title = self.title if self.title.endswith((".", "?", "!")) else self.title + "."
-        return f"{authors} {title} {venue}{self.year}{arxiv}."
+        when = " ".join(p for p in (self.venue or "", str(self.year) if self.year else "") if p)
+        tail = ", ".join(p for p in (when, f"arXiv:{self.arxiv}" if self.arxiv else "") if p)
+        return " ".join(p for p in (authors, title, tail + "." if tail else "") if p)
+
+    @property
+    def label(self) -> str:
+        """Short in-text label: first author's name and year ('Vaswani 2017'), else the title."""
+        if not self.authors:
+            name = self.title if len(self.title) <= 40 else self.title[:39].rstrip() + "…"
+        else:
+            name = self.authors.split(",")[0].removesuffix(" et al.")
+        return f"{name} {self.year}" if self.year else name
+
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        """Reference-list order: authors (else title), year, id."""
+        return ((self.authors or self.title).casefold(), self.year or 0, self.id)
 
 
 class Question(Strict):
@@ -171,7 +195,7 @@ class Corpus(Strict):
     def cited_sources(self) -> list[str]:
         """Ids of the works cited by published questions, in reference-list order (authors, year, id)."""
         cited = {sid for q in self.published for sid in q.sources}
-        return sorted(cited, key=lambda sid: (self.sources[sid].authors.casefold(), self.sources[sid].year, sid))
+        return sorted(cited, key=lambda sid: self.sources[sid].sort_key)
 
     def question(self, question_id: str) -> Question:
         """Look a question up by id."""

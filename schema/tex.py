@@ -68,9 +68,16 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
     if todo:
         messages = _context().call("studykitCheckAll", [[tex, display] for tex, display in todo])
         for (tex, display), message in zip(todo, messages, strict=True):
-            _VERDICTS[tex, display] = message = message.removeprefix("KaTeX parse error: ")
+            message = _whole_characters(message.removeprefix("KaTeX parse error: "))
+            _VERDICTS[tex, display] = message
             cache.write("katex", _digest(tex, display), message)
     return [_VERDICTS[formula] for formula in formulas]
+
+
+def _whole_characters(message: str) -> str:
+    """KaTeX quotes the formula in UTF-16 units: join surrogate pairs (emoji) back into characters,
+    and replace a pair it cut in half."""
+    return message.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _digest(tex: str, display: bool) -> str:

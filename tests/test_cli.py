@@ -95,3 +95,47 @@ def test_image_pointing_outside_content_fails_and_leaks_nothing(run, tiny, tmp_p
     secret = Path("/etc/hostname").read_bytes().strip()
     leaked = [p for p in out.rglob("*") if p.is_file() and (b"root:x:" in p.read_bytes() or (secret and secret in p.read_bytes()))]
     assert not leaked
+
+
+def test_without_out_outputs_go_beside_the_content_folder_never_to_the_cwd(tiny, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"STUDYKIT_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([str(STUDYKIT), "build", "readme", "json", "--content", str(tiny)], cwd=elsewhere,
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (tiny.parent / "README.md").is_file() and (tiny.parent / "output" / "tiny.json").is_file()
+    check = subprocess.run([str(STUDYKIT), "build", "readme", "--check", "--content", str(tiny)], cwd=elsewhere,
+                           capture_output=True, text=True, env=env)
+    assert check.returncode == 0, check.stderr  # --check compares the README beside the content too
+    relative = subprocess.run([str(STUDYKIT), "build", "readme", "--content", "content"], cwd=tiny.parent,
+                              capture_output=True, text=True, env=env)
+    assert relative.returncode == 0 and "wrote" not in relative.stderr  # the same README: relative paths agree
+    assert "beside the content folder" in subprocess.run([str(STUDYKIT), "build", "--help"], capture_output=True, text=True).stdout
+
+
+def drafts_only(tiny: Path) -> None:
+    first = tiny / "01-basics" / "01-first.md"
+    first.write_text(first.read_text(encoding="utf-8").replace("level: basic\n", "level: basic\nstatus: draft\n").replace("related: [second]\n", ""), encoding="utf-8")
+    second = tiny / "01-basics" / "02-second.md"
+    second.write_text(second.read_text(encoding="utf-8").replace("level: advanced\n", "level: advanced\nstatus: draft\n"), encoding="utf-8")
+
+
+def test_a_build_with_no_published_question_fails_and_writes_nothing(run, tiny, tmp_path):
+    drafts_only(tiny)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    for args in (["build"], ["build", "readme"], ["build", "--check"], ["watch"]):
+        code, out, err = run(*args, "--content", str(tiny))
+        assert code == 1, (args, err)
+        assert "no published question, nothing to build; 3 questions are drafts: set `status: published` once a " \
+               "question has a short answer, an answer and a source" in err, args
+        assert "Traceback" not in err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # not even the Anki note record
+
+
+def test_an_empty_build_under_optional_sources_asks_for_no_source(run, tiny):
+    drafts_only(tiny)
+    (tiny / "corpus.yaml").write_text((tiny / "corpus.yaml").read_text(encoding="utf-8") + "sources: optional\n", encoding="utf-8")
+    code, _, err = run("build", "json", "--content", str(tiny))
+    assert code == 1 and "once a question has a short answer, an answer\n" in err
