@@ -141,15 +141,23 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a hand-written Markdown Q&A README into a new content folder (see docs/import.md)."""
-    from .importer import ImportError_, run_import
+    """Import a hand-written Markdown Q&A document into a new content folder (see docs/import.md)."""
+    from .importer import ImportError_, ImportOptions, run_import
 
+    options = ImportOptions(questions=args.questions, question_depth=args.question_depth, section_depth=args.section_depth,
+                            levels=args.levels, default_level=args.level, source=args.source, title=args.title,
+                            dry_run=args.dry_run, strict=args.strict, force=args.force)
     try:
-        lines = run_import(args.legacy, args.into, force=args.force, default_level=args.level)
+        lines, warnings = run_import(args.legacy, args.into, options=options)
     except ImportError_ as exc:
         return fail([str(exc)])
-    log(f"imported {args.legacy} into {args.into}")
     print("\n".join(lines))
+    if args.strict and warnings:
+        return fail([f"{len(warnings)} warning(s) and --strict: nothing was written"])
+    if args.dry_run:
+        log("dry run: nothing was written")
+    else:
+        log(f"imported {args.legacy} into {args.into}; next: studykit check --content {args.into}")
     return 0
 
 
@@ -221,9 +229,23 @@ def parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)
     importer.add_argument("legacy", type=Path, metavar="LEGACY.md", help="the Markdown file to import")
     importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="content folder to create")
+    importer.add_argument("-q", "--quiet", action="store_true", help="no progress messages (the report and errors still print)")
+    importer.add_argument("--dry-run", action="store_true", help="print the outline found and the report; write nothing")
+    importer.add_argument("--strict", action="store_true", help="exit 1 (writing nothing) when the result looks wrong")
     importer.add_argument("--force", action="store_true", help="replace DIR if it exists and is not empty")
+    importer.add_argument("--questions", choices=["auto", "headings", "bold", "list", "prefix", "table"], default="auto",
+                          help="how questions are marked: headings, bold paragraphs, list items, 'Q:' lines, table rows (default: detect)")
+    importer.add_argument("--question-depth", type=int, choices=range(1, 7), metavar="N",
+                          help="headings of depth N (## is 2) are the questions")
+    importer.add_argument("--section-depth", type=int, choices=range(1, 7), metavar="N",
+                          help="headings of depth N are the sections")
+    importer.add_argument("--levels", choices=["auto", "headings", "markers", "none"], default="auto",
+                          help="where levels come from: level headings, emoji/tags in the question, or none (default: both)")
     importer.add_argument("--level", choices=["basic", "intermediate", "advanced"], default="basic",
-                          help="level for questions in a document without level headings (default: basic)")
+                          help="level of questions with no level marker (default: basic)")
+    importer.add_argument("--source", metavar="URL-OR-CITATION",
+                          help="where the document came from, recorded as the source of every question (default: its file name)")
+    importer.add_argument("--title", help="title of the guide (default: the document's title heading)")
     importer.set_defaults(handler=cmd_import)
     stats = command("stats", cmd_stats)
     stats.add_argument("--json", action="store_true", help="print machine-readable JSON")

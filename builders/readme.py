@@ -60,6 +60,26 @@ def source_link(source: Source) -> str:
     return f"[{text}]({source.link})" if source.link else text
 
 
+def tidy(markdown: str) -> str:
+    """An answer as markdownlint wants it in the README, with the same rendering: no trailing
+    spaces (but a two-space line break), no tabs, no runs of blank lines outside code blocks."""
+    out: list[str] = []
+    fence = ""
+    for line in markdown.expandtabs(4).split("\n"):
+        opening = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence and opening and opening.group(1).startswith(fence):
+            fence = ""
+        elif not fence and opening:
+            fence = opening.group(1)
+        stripped = line.rstrip()
+        if not fence and line.endswith("  ") and not line.endswith("   ") and stripped:
+            stripped = line  # a hard line break
+        if not fence and not stripped and out and not out[-1]:
+            continue
+        out.append(stripped)
+    return "\n".join(out)
+
+
 def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, formats: list[str] | None = None,
            prerequisites: str = "", content_path: str = "content") -> dict[str, bytes]:
     """Render README.md; verify that its headings are exactly the planned, anchored ones.
@@ -110,7 +130,7 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
             "id": q.id,
             "anchor": anchors[q.id].anchor,
             "short_answer": q.short_answer,
-            "answer": keep(rewrite_images(q.answer, lambda src: image_path(q, src))),
+            "answer": keep(tidy(rewrite_images(q.answer, lambda src: image_path(q, src)))) if q.answer else "",
             "sources": [source_link(corpus.sources[s]) for s in q.sources],
             "related": [f"[{corpus.question(r).question}](#{anchors[r].anchor})" for r in q.related],
         }

@@ -28,19 +28,21 @@ class Font:
 
 
 EMOJI = "Noto Color Emoji"
+CJK = "Noto Sans CJK SC"  # Chinese, Japanese and Korean text, common in imported guides
 PRINT_FONTS: tuple[Font, ...] = (
     Font("DejaVu Serif", "fonts-dejavu-core", "dejavu-serif-fonts", "font-dejavu"),
     Font("DejaVu Sans", "fonts-dejavu-core", "dejavu-sans-fonts", "font-dejavu"),
     Font("DejaVu Sans Mono", "fonts-dejavu-core", "dejavu-sans-mono-fonts", "font-dejavu"),
+    Font(CJK, "fonts-noto-cjk", "google-noto-sans-cjk-fonts", "font-noto-sans-cjk"),
     Font(EMOJI, "fonts-noto-color-emoji", "google-noto-color-emoji-fonts", "font-noto-color-emoji"),
 )
 # The CSS font stacks (`var(--font-serif)` etc. in templates/html/*.css): the print font first,
 # then what a browser without it may have, DejaVu Sans for symbols the others lack (text glyphs
 # before colour emoji), then the emoji font, then the generic family.
 STACKS: dict[str, tuple[str, ...]] = {
-    "serif": ("DejaVu Serif", "Georgia", "Times New Roman", "DejaVu Sans", EMOJI, "serif"),
-    "sans": ("DejaVu Sans", "Helvetica Neue", "Arial", EMOJI, "sans-serif"),
-    "mono": ("DejaVu Sans Mono", "Menlo", "Consolas", "DejaVu Sans", EMOJI, "monospace"),
+    "serif": ("DejaVu Serif", "Georgia", "Times New Roman", "DejaVu Sans", CJK, EMOJI, "serif"),
+    "sans": ("DejaVu Sans", "Helvetica Neue", "Arial", CJK, EMOJI, "sans-serif"),
+    "mono": ("DejaVu Sans Mono", "Menlo", "Consolas", "DejaVu Sans", CJK, EMOJI, "monospace"),
 }
 GENERIC = {"serif", "sans-serif", "monospace"}
 MATH_FONT = "STIX Two Math"  # ziamath draws every formula with its bundled copy

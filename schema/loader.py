@@ -355,10 +355,10 @@ class _Loader:
         self.check_glyphs(question.short_answer, shown, "short_answer", located.line(("short_answer",)), markdown=True)
         self.check_glyphs(question.answer, shown, "answer", answer_line, markdown=True)
         if question.published:
-            for field, value in (("short_answer", question.short_answer), ("answer", question.answer)):
-                if not value:
-                    line = located.line((field,)) if field in located.key_lines else body_line
-                    self.problems.append(Problem(shown, line, field, "a published question needs a non-empty " + field.replace("_", " ")))
+            if not question.short_answer:  # the detailed answer may be empty when the short one says it all
+                line = located.line(("short_answer",)) if "short_answer" in located.key_lines else body_line
+                self.problems.append(Problem(shown, line, "short_answer", "a published question needs a short answer "
+                                             "(one to three sentences), or `status: draft` until it has one"))
             if not question.sources and self.policy == "required":
                 self.problems.append(Problem(shown, located.line(("sources",)), "sources",
                                              "a published question cites at least one source: add a bibliography.yaml id "

@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from builders import readme
-from builders.importer import run_import
+from builders.importer import run_import as _run_import
+
+
+def run_import(legacy, into):
+    return _run_import(legacy, into)
 from schema import ContentErrors, load_corpus
 
 from .conftest import CONTENT, ROOT
@@ -25,27 +29,28 @@ def test_seed_import_reproduces_our_structure_and_reports_toc_defects(run, tmp_p
     into = tmp_path / "content"
     code, out, err = run("import", str(SEED), "--into", str(into))
     assert code == 0, err
-    assert "answered: 13, drafts (no answer yet): 19" in out
+    assert "published: 12, drafts: 20 (19 no answer, 1 no sentence to use as a short answer)" in out
     assert "reversed a whole-file mis-decoding: UTF-8 that was read as mac_roman" in out
-    assert "points at the wrong heading: 'Intermediate questions'" in out  # masking's TOC entry lands in section 1
-    assert "[What Happens is We Remove Positional Encoding] does not match the heading it links to" in out
-    assert "heading 'Why is it called self-attention?' is missing from the TOC" in out
+    # masking's TOC entry lands in section 1
+    assert "“Intermediate Questions” points into another part of the document: “Intermediate questions” (line 69)" in out
+    assert "“What Happens is We Remove Positional Encoding” links to a heading with other text" in out
+    assert "question “Why is it called self-attention?” is missing from the TOC" in out
     sections = sorted(p for p in into.iterdir() if p.is_dir())
-    assert len(sections) == 8
+    assert len(sections) == 7  # the eighth has level headings and no question: nothing to import
     ours = load_corpus(CONTENT)
     imported = []
     for folder in sections:
         for path in sorted(folder.glob("*.md")):
             front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
             imported.append((folder.name, front["question"], front["level"], front.get("status", "published")))
-    assert len(imported) == 32 and sum(1 for i in imported if i[3] == "published") == 13
+    assert len(imported) == 32 and sum(1 for i in imported if i[3] == "published") == 12
     section_order = [s.id for s in ours.sections]
     for qid, (section_id, level) in SEED_QUESTIONS.items():
         text = ours.question(qid).question.casefold()
         best = max(imported, key=lambda i: difflib.SequenceMatcher(None, i[1].casefold(), text).ratio())
         assert difflib.SequenceMatcher(None, best[1].casefold(), text).ratio() > 0.75, (qid, best)
         assert best[2] == level, (qid, best)
-        assert int(best[0][:2]) == section_order.index(section_id) + 1, (qid, best)
+        assert int(best[0][:2]) == min(section_order.index(section_id) + 1, 7), (qid, best)
     assert "‚" not in "".join(p.read_text(encoding="utf-8") for p in into.rglob("*.md"))
 
 
@@ -115,7 +120,8 @@ def test_round_trip_of_generated_corpora(sections):
         (Path(tmp) / "README.md").write_bytes(text)
         run_import(Path(tmp) / "README.md", Path(tmp) / "imported")
         again = load_corpus(Path(tmp) / "imported")
-        key = lambda c: [(q.id, q.question, q.level, q.short_answer, q.answer) for q in c.published]  # noqa: E731
+        # the README tidies what markdownlint flags (trailing spaces, tabs, blank-line runs), which renders the same
+        key = lambda c: [(q.id, q.question, q.level, q.short_answer, readme.tidy(q.answer)) for q in c.published]  # noqa: E731
         assert key(again) == key(corpus)
         ROUND_TRIPS.append(len(corpus.published))
 
@@ -129,17 +135,17 @@ def test_document_without_level_headings_uses_the_chosen_level(run, tmp_path):
     legacy = tmp_path / "legacy.md"
     legacy.write_text("# Guide\n\n## Topic\n\n### What is X?\n\nX is a thing.\n\n### What is Y?\n", encoding="utf-8")
     code, out, _ = run("import", str(legacy), "--into", str(tmp_path / "c"), "--level", "advanced")
-    assert code == 0 and "0 basic, 0 intermediate, 2 advanced" in out and "answered: 1, drafts (no answer yet): 1" in out
+    assert code == 0 and "0 basic, 0 intermediate, 2 advanced" in out and "published: 1, drafts: 1 (1 no answer)" in out
 
 
 def test_malformed_inputs_give_clear_errors_or_reports(run, tmp_path):
     cases = {
-        "no-headings.md": ("Just a paragraph.\n", 1, "no headings found"),
-        "headings-only.md": ("# T\n\n## Section\n\n### Q one?\n\n### Q two?\n", 0, "drafts (no answer yet): 2"),
+        "no-headings.md": ("Just a paragraph.\n", 1, "no questions found"),
+        "headings-only.md": ("# T\n\n## Section\n\n### Q one?\n\n### Q two?\n", 0, "drafts: 2 (2 no answer)"),
         "question-without-section.md": ("### Lonely question?\n\nAn answer.\n", 0, "sections: 1"),
         "binary.md": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", 1, "NUL bytes"),
         "invalid-utf8.md": (b"# T\n\n## S\n\n### Q?\n\n\xff\xfe bad\n", 1, "not valid UTF-8"),
-        "title-only.md": ("# Only a title\n", 1, "only a title heading"),
+        "title-only.md": ("# Only a title\n", 1, "no questions found"),
     }
     for name, (content, expected_code, fragment) in cases.items():
         legacy = tmp_path / name
