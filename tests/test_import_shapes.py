@@ -210,4 +210,25 @@ def test_local_images_are_copied_and_math_images_become_tex(run, tmp_path):
     assert len(media) == 1 and media[0].read_bytes() == _png()
     texts = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "c").rglob("*.md"))
     assert f"![A red pixel](../media/{media[0].name})" in texts and "$\\frac{1}{n}$" in texts and "passwd" not in texts
+    assert "```text" not in texts  # nothing had to be kept verbatim
+    corpus = load_corpus(tmp_path / "c")
+    assert list(corpus.media) == [f"media/{media[0].name}"] and corpus.media[f"media/{media[0].name}"].data == _png()
     assert run("check", "--content", str(tmp_path / "c"))[0] == 0
+
+
+def test_hostile_lines_import_in_bounded_time(tmp_path):
+    """Lines built to make regexes backtrack (runs of spaces, brackets, backticks, unclosed comments,
+    summaries and links) import in linear time: a cubic scan of these 3000-character lines would
+    take minutes, far past the timeout (a bound against hangs, not a speed target: see
+    benchmarks/import_scale.py)."""
+    n = 3000
+    lines = ["# T", "", "## S", ""]
+    for s in ["<summary>" * n, "<a " * n, "[" * n, "*" * n, "_" * n, "$" * n, " " * n + "x", "**" + " " * n + "x" + " " * n + "**a",
+              "### " + " " * n + "x" + " " * n + "y", "1. **" + "a" * n + "** " + " " * n + "?", "|" * n, "![" * n, "](" * n, "x`" * n, "<!--" * n]:
+        lines += [f"### What is {len(lines)}?", "", "Answer: " + s, "", s, ""]
+    legacy = tmp_path / "hostile.md"
+    legacy.write_text("\n".join(lines), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "builders.cli", "import", str(legacy), "--into", str(tmp_path / "c"), "--dry-run"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "questions: 15 basic" in result.stdout

@@ -5,7 +5,7 @@ import re
 
 from schema.models import MAX_SHORT_ANSWER
 
-from .cleanup import CODE_SPAN, INLINE_MATH
+from .cleanup import protected_spans
 
 ABBREVIATIONS = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|al|fig|eq|approx|resp|no|mr|mrs|dr|st|inc|ltd)|\b[A-Z])\.$", re.IGNORECASE)
 LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+")
@@ -16,11 +16,15 @@ def sentences(text: str) -> list[str]:
     """Split a paragraph into sentences, never inside code spans or math, not after 'e.g.'."""
     masks: list[str] = []
 
-    def hide(match: re.Match) -> str:
-        masks.append(match.group(0))
+    def hide_span(span: str) -> str:
+        masks.append(span)
         return f"\x00{len(masks) - 1}\x00"
 
-    hidden = re.sub(f"{CODE_SPAN.pattern}|{INLINE_MATH.pattern}", hide, text)
+    hidden, last = "", 0
+    for start, end in protected_spans(text):
+        hidden += text[last:start] + hide_span(text[start:end])
+        last = end
+    hidden += text[last:]
     parts, start = [], 0
     for match in re.finditer(r"[.!?](?:[\"”’)\]*_]*)\s+(?=[A-Z0-9\"“(\[*_`$\x00])", hidden):
         piece = hidden[start:match.end()].strip()

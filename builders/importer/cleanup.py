@@ -8,10 +8,9 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, unquote, urlsplit
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 INLINE_MATH = re.compile(r"(?<![\\$\d])\$(?=\S)(?:[^$\\]|\\.)+?(?<=\S)\$(?![\d$])")
-IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]*)\]\((?P<src><[^>\n]*>|[^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
-LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]\n]|\[[^\]\n]*\])*)\]\((?P<href><[^>\n]*>|[^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,500})\]\((?P<src><[^>\n]{0,2000}>|[^)\s]{0,2000})(?:\s+\"[^\"\n]{0,500}\")?\)")
+LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]{0,500}\]){0,500})\]\((?P<href><[^>\n]{0,2000}>|[^)\s]{0,2000})(?:\s+\"[^\"\n]{0,500}\")?\)")
 SAFE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
@@ -164,14 +163,48 @@ def html_to_markdown(fragment: str, done: Counter) -> str:
     return "".join(parser.out).replace("\x01", "")
 
 
+def protected_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each code span and inline formula of a line, in order; linear in its length
+    (a code span closes at the next backtick run of the same length, as in CommonMark)."""
+    spans: list[tuple[int, int]] = []
+    runs = [(m.start(), m.end()) for m in re.finditer(r"`+", line)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    taken_until, cursor = -1, {k: 0 for k in by_length}
+    for index, (start, end) in enumerate(runs):
+        if start < taken_until:
+            continue
+        same = by_length[end - start]
+        while cursor[end - start] < len(same) and same[cursor[end - start]] <= index:
+            cursor[end - start] += 1
+        if cursor[end - start] < len(same):
+            close = runs[same[cursor[end - start]]]
+            spans.append((start, close[1]))
+            taken_until = close[1]
+    code = spans
+    outside = _gaps(line, code)
+    maths = [(a + m.start(), a + m.end()) for a, b in outside for m in INLINE_MATH.finditer(line[a:b])]
+    return sorted(code + maths)
+
+
+def _gaps(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    gaps, last = [], 0
+    for start, end in spans:
+        gaps.append((last, start))
+        last = end
+    gaps.append((last, len(line)))
+    return gaps
+
+
 def _masked(line: str, fn: Callable[[str], str]) -> str:
     """Apply fn to the parts of a line outside code spans and inline math."""
-    parts, last = [], 0
-    for match in re.finditer(f"{CODE_SPAN.pattern}|{INLINE_MATH.pattern}", line):
-        parts.append(fn(line[last:match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
-    parts.append(fn(line[last:]))
+    spans = protected_spans(line)
+    parts = []
+    for (a, b), span in zip(_gaps(line, spans), spans + [None], strict=True):
+        parts.append(fn(line[a:b]))
+        if span:
+            parts.append(line[span[0]:span[1]])
     return "".join(parts)
 
 
@@ -224,8 +257,8 @@ def clean_markdown(markdown: str, done: Counter, image: ImageFn, one_line: bool 
         out.append(fence)
         done["unclosed code fences and display math closed"] += 1
     text = "\n".join(out)
-    if re.search(r"<[a-zA-Z/!][^>]*>", text):
-        text = _masked_blocks(text, lambda s: html_to_markdown(s, done) if re.search(r"<[a-zA-Z/!][^>]*>", s) else s)
+    if re.search(r"<[a-zA-Z/!][^<>]*>", text):
+        text = _masked_blocks(text, lambda s: html_to_markdown(s, done) if re.search(r"<[a-zA-Z/!][^<>]*>", s) else s)
         text = "\n".join(_clean_line(l, done, image) if "![" in l else l for l in text.split("\n"))
         text = re.sub(r"\n{3,}", "\n\n", text)  # the blank lines that block tags left
     text = escape_stray_dollars(text, done)
@@ -288,10 +321,12 @@ def _masked_blocks(text: str, fn: Callable[[str], str]) -> str:
 
 
 def _clean_line(line: str, done: Counter, image: ImageFn) -> str:
-    heading = re.match(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
-    if heading:
+    heading = re.match(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$", line)
+    if heading:  # (closing hashes are cut in Python: a regex for them backtracks on long lines)
         done["headings inside answers made bold lead-ins"] += 1
-        label = heading.group(2).strip().strip("*_").rstrip(".:")
+        label = (heading.group(2) or "").strip()
+        label = label.rstrip("#").rstrip() if label.rstrip("#") != label and label.rstrip("#")[-1:].isspace() or not label.rstrip("#") else label
+        label = label.strip().strip("*_").rstrip(".:")
         return f"**{label}.**" if label else ""
     bullet = re.match(r"^(\s*)[*+](\s+)(?=\S)", line)
     if bullet and not re.match(r"^\s*\*\s*\*\s*\*[\s*]*$", line):
@@ -322,12 +357,12 @@ def _clean_text(text: str, done: Counter, image: ImageFn) -> str:
 
     text = IMAGE.sub(img, text)
     text = LINK.sub(link, text)
-    new = re.sub(r"(?<![\w\\_])__(?=\S)(.+?)(?<=\S)__(?![\w_])", r"**\1**", text)
-    new = re.sub(r"(?<![\w\\_*])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?![\w_])", r"*\1*", new)
+    new = re.sub(r"(?<![\w\\_])__(?=\S)(.{1,500}?)(?<=\S)__(?![\w_])", r"**\1**", text)  # (bounded: linear)
+    new = re.sub(r"(?<![\w\\_*])_(?=[^\s_])(.{1,500}?)(?<=[^\s_\\])_(?![\w_])", r"*\1*", new)
     if new != text:
         done["'_' emphasis made '*'"] += 1
         text = new
-    new = re.sub(r"\$\$(?=\S)(.+?)(?<=\S)\$\$", r"$\1$", text)
+    new = re.sub(r"\$\$(?=\S)(.{1,2000}?)(?<=\S)\$\$", r"$\1$", text)
     if new != text:
         done["inline $$...$$ made $...$"] += 1
         text = new

@@ -12,6 +12,7 @@ from .levels import TAG, level_marker
 
 
 PARSER = make_parser(allow_html=True)
+PARSER.core.ruler.enableOnly(["normalize", "block"])  # block structure only: inline tokens keep their raw text
 KINDS = ("headings", "bold", "list", "prefix", "table")
 TOC_HEADING = re.compile(r"^\W*(table\s+of\s+contents?|contents|toc|index|outline)\W*$", re.IGNORECASE)
 META_TITLE = re.compile(r"^\W*(references?|resources?|further\s+reading|contribut\w*|licen[cs]e|acknowledge?ments?|credits|sources|support|sponsors?|about|author|contact|disclaimer|changelog|star\s+history|how\s+to\s+(use|contribute)|related\b)\b", re.IGNORECASE)
@@ -29,12 +30,20 @@ def strip_number(title: str) -> str:
     return NUMBERING.sub("", title, count=1).strip() or title.strip()
 
 
+MARKUP = re.compile(r"[*_`\[\]!<>\\$&~]")
+
+
+def plain_inline(markdown: str) -> str:
+    """The text of one line of inline Markdown (markdown-it only when it holds markup)."""
+    return inline_text(markdown) if MARKUP.search(markdown) else markdown
+
+
 @functools.lru_cache(maxsize=65536)
 def question_like(text: str) -> bool:
     """Does this line read as a question (or an interview task such as 'Explain X')?"""
     if PREFIX.fullmatch(text.strip()) or PREFIX.fullmatch(text.strip() + " "):
         return False
-    core = level_marker(strip_number(inline_text(text)))[1].strip().strip("*_ ")
+    core = level_marker(strip_number(plain_inline(text)))[1].strip().strip("*_ ")
     if not core or len(core) > 400:
         return False
     if core.endswith("?"):
@@ -55,9 +64,9 @@ class Heading:
     line: int
     end: int
 
-    @property
+    @functools.cached_property
     def plain(self) -> str:
-        return " ".join(re.sub(r"<[^>]+>|:[a-z0-9_+-]+:", "", inline_text(self.text)).split())
+        return " ".join(re.sub(r"<[^>]+>|:[a-z0-9_+-]+:", "", plain_inline(self.text)).split())
 
 
 @dataclass
@@ -178,7 +187,7 @@ class Document:
                 marker, tail = level_marker(bold.group("rest").strip())
                 text = bold.group("q").strip() + (" " + marker if marker else "")
                 answer = tail.lstrip(" :-–—")
-            elif (question_like(head) or TAG.match(head)) and not LINK_ONLY.match(head.strip()):
+            elif (question_like(head) or TAG.match(head.lstrip())) and not LINK_ONLY.match(head.strip()):
                 text, answer = _split_inline_answer(head.strip())
             else:
                 continue

@@ -14,7 +14,7 @@ WORDS = {"basic": "basic", "easy": "basic", "beginner": "basic", "junior": "basi
          "advanced": "advanced", "hard": "advanced", "expert": "advanced", "senior": "advanced", "difficult": "advanced", "tricky": "advanced"}
 _WORD = "|".join(sorted((re.escape(w) for w in WORDS), key=len, reverse=True))
 LETTERS = {"e": "basic", "m": "intermediate", "h": "advanced"}
-TAG = re.compile(rf"\s*(?:\*\*|__|`)?[\[(]\s*(?P<word>{_WORD}|[EMH])(?:\s+level)?\s*[\])](?:\*\*|__|`)?\s*", re.IGNORECASE)
+TAG = re.compile(rf"(?:\*\*|__|`)?[\[(] ?(?P<word>{_WORD}|[EMH])(?: level)? ?[\])](?:\*\*|__|`)?", re.IGNORECASE)  # linear: no leading \s*
 EMOJI_RUN = re.compile("(?:" + "|".join(map(re.escape, EMOJI)) + rf"|[{STARS}])(?:\ufe0f)?|\ufe0f")
 LEVEL_HEADING = re.compile(rf"^\W*(?:[\d.]+\s*)?(?:level\s*[:\-]?\s*)?(?P<word>{_WORD})(?:\s+(?:level|questions?|interview\s+questions?|problems?|concepts?|topics?))*\s*(?:\((?:cont(?:inued|\.|d)?|part\s*\d+|\d+)\))?\W*$", re.IGNORECASE)
 

@@ -16,8 +16,8 @@ def find_outline(text: str, summaries: set[int], kind: str = "auto", question_de
     roles = _heading_roles(doc, question_depth)
     counts = {"headings": sum(1 for r in roles.values() if r == "question")}
     # candidates inside the answer of a heading question (follow-up questions, quiz options) do not count
-    inside = _inside_heading_answers(doc, roles) if counts["headings"] >= 3 else set()
-    counts.update({k: sum(1 for c in v if c.line not in inside) for k, v in doc.candidates.items() if k != "headings"})
+    inside = _inside_heading_answers(doc, roles) if counts["headings"] >= 3 else []
+    counts.update({k: sum(1 for c in v if not _within(c.line, inside)) for k, v in doc.candidates.items() if k != "headings"})
     if kind == "auto":
         kind = max(KINDS, key=lambda k: (counts.get(k, 0), k == "headings"))
         if not counts[kind]:
@@ -64,16 +64,24 @@ def find_outline(text: str, summaries: set[int], kind: str = "auto", question_de
     return out
 
 
-def _inside_heading_answers(doc: Document, roles: dict[int, str]) -> set[int]:
-    """Lines that lie in the answer of a question heading (up to the next non-sub heading)."""
-    lines: set[int] = set()
+def _inside_heading_answers(doc: Document, roles: dict[int, str]) -> list[tuple[int, int]]:
+    """The line ranges that are answers of question headings (up to the next heading that is not a
+    sub-heading), in order."""
+    ranges: list[tuple[int, int]] = []
     heads = doc.headings
-    for index, h in enumerate(heads):
-        if roles.get(h.line) != "question":
-            continue
-        nxt = next((x.line for x in heads[index + 1:] if roles.get(x.line) != "sub"), len(doc.lines))
-        lines.update(range(h.end, nxt))
-    return lines
+    nxt = len(doc.lines)
+    for index in range(len(heads) - 1, -1, -1):  # backwards: each answer ends at the next non-sub heading
+        h = heads[index]
+        if roles.get(h.line) == "question":
+            ranges.append((h.end, nxt))
+        if roles.get(h.line) != "sub":
+            nxt = h.line
+    return ranges[::-1]
+
+
+def _within(line: int, ranges: list[tuple[int, int]]) -> bool:
+    at = bisect.bisect_right(ranges, (line, len(ranges) and 1 << 62)) - 1
+    return at >= 0 and ranges[at][0] <= line < ranges[at][1]
 
 
 def _heading_roles(doc: Document, question_depth: int | None) -> dict[int, str]:

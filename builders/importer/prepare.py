@@ -7,16 +7,14 @@ from collections import Counter
 
 LIST_HEADING = re.compile(r"^\s{0,3}(\d+)[.)]\s+(#{1,6})\s+(.*)$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-SUMMARY = re.compile(r"<summary[^>]*>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
 DETAILS_TAG = re.compile(r"</?details[^>]*>", re.IGNORECASE)
-TAG = re.compile(r"<[^>\n]+>")
+TAG = re.compile(r"<[^<>\n]+>")
 ANSWER_LABEL = re.compile(r"^\W*(show |see |view |click (here )?(to|for) (see |show |view |expand )?(the )?)?(answer|answers|solution|explanation|hint|details|expand|more|code)\b\W*$", re.IGNORECASE)
 ANSWER_MARK = "<!-- studykit:answer -->"
-COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 ID_COMMENT = re.compile(r"<!--\s*studykit:id\s+[a-z0-9-]+\s*-->")
 NAV_WORDS = re.compile(r"(back\s+to\s+top|back\s+to\s+(the\s+)?(contents|index|toc|questions)|go\s+to\s+top|^\W*top\W*$|table\s+of\s+contents|⬆|↑|↥|⇑|⤴|🔝|⇧)", re.IGNORECASE)
 HTML_NAV = re.compile(r"(?:<[^>]+>\s*|\*\*)*<a\b[^>]*href=[\"']#[^\"']*[\"'][^>]*>(.*?)</a>(?:\s*<[^>]+>|\*\*)*", re.IGNORECASE)
-NAV_LINE = re.compile(r"^\s*(?:<[^>]+>\s*)*\**\s*\[([^\]]*)\]\((#[^)]*|)\)\s*\**\s*(?:<[^>]+>\s*)*$")
+NAV_LINE = re.compile(r"^\s*(?:<[^<>]+>\s*)*(?:\*+\s*)?\[([^\]]*)\]\((#[^)]*|)\)(?:\s*\*+)?(?:\s*<[^<>]+>)*\s*$")
 IMAGE_ONLY = re.compile(r"^\s*(?:(?:\[?!\[[^\]]*\]\([^)]*\)\]?(?:\([^)]*\))?|<a\b[^>]*>|</a>|<img\b[^>]*>|<p\b[^>]*>|</p>|<div\b[^>]*>|</div>|<br\s*/?>)\s*)+$", re.IGNORECASE)
 BADGE_URL = re.compile(r"shields\.io|badge|badgen\.net|travis-ci|circleci|codecov|forthebadge|visitor|hits\.|komarev|star-history|contrib\.rocks", re.IGNORECASE)
 
@@ -33,7 +31,7 @@ def prepare(text: str) -> tuple[str, Counter, set[int]]:
         if title:  # the page title lives only in the front matter: keep it as the title heading
             lines[0] = f"# {title}"
         done["YAML front matter skipped"] += 1
-    text = COMMENT.sub(lambda m: m.group(0) if ID_COMMENT.fullmatch(m.group(0)) else _blank_lines(m.group(0), done), "\n".join(lines))
+    text = _without_comments("\n".join(lines), done)
     lines = text.split("\n")
     fence = None
     summaries: set[int] = set()
@@ -50,6 +48,19 @@ def prepare(text: str) -> tuple[str, Counter, set[int]]:
         if "<summary" in line.lower() and lines[index].startswith("**"):
             summaries.add(index)
     return "\n".join(lines), done, summaries
+
+
+def _without_comments(text: str, done: Counter) -> str:
+    """HTML comments become blank lines (a studykit id comment stays); one linear scan."""
+    out, last = [], 0
+    while (start := text.find("<!--", last)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break  # an unclosed comment: nothing after it can close one either
+        comment = text[start:end + 3]
+        out += [text[last:start], comment if ID_COMMENT.fullmatch(comment) else _blank_lines(comment, done)]
+        last = end + 3
+    return "".join(out) + text[last:]
 
 
 def _blank_lines(comment: str, done: Counter) -> str:
@@ -84,14 +95,17 @@ def _prepare_line(line: str, done: Counter) -> str:
 
 def _details(line: str, done: Counter) -> str:
     """`<details><summary>Q</summary>` becomes a bold paragraph `**Q**`; 'Answer'-type summaries go."""
-    summary = SUMMARY.search(line)
-    rest = DETAILS_TAG.sub("", SUMMARY.sub("", line)).strip()
-    if not summary:
-        if "<summary" in line.lower():
+    lower = line.lower()
+    opening = lower.find("<summary")
+    inner = lower.find(">", opening) + 1 if opening >= 0 else 0
+    closing = lower.find("</summary>", inner) if opening >= 0 else -1
+    if closing < 0:
+        if opening >= 0:
             return line
         done["<details> wrappers removed"] += 1
-        return rest
-    label = " ".join(html.unescape(TAG.sub("", summary.group(1))).split())
+        return DETAILS_TAG.sub("", line).strip()
+    rest = DETAILS_TAG.sub("", line[:opening] + line[closing + len("</summary>"):]).strip()
+    label = " ".join(html.unescape(TAG.sub("", line[inner:closing])).split())
     label = re.sub(r"^\*\*(.*)\*\*$", r"\1", label).strip()
     done["<details> wrappers removed"] += 1
     if not label or ANSWER_LABEL.match(label):

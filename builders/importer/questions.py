@@ -162,7 +162,14 @@ def _marked_parts(body: str) -> tuple[str | None, str, list[str], str]:
     return qid, short, sources, "\n".join(lines)
 
 
+PLAIN_PROSE = re.compile(r"[A-Za-z0-9 \n.,;:'\"()?!%/=@-]*")  # ASCII prose no content rule can object to
+MARKUP_LINE = re.compile(r"^\s*(?:[-=]{2,}\s*$|[-+*]\s|\d+[.)]\s)", re.M)
+
+
 def _fits(markdown: str, **options: bool) -> bool:
+    """Does this text pass `check` as it is? (Plain ASCII prose always does; the rest is checked.)"""
+    if PLAIN_PROSE.fullmatch(markdown) and not MARKUP_LINE.search(markdown) and "\n\n" not in markdown:
+        return True
     return not markdown_problems(markdown, "import", "field", 1, **options)
 
 
@@ -291,14 +298,14 @@ def _valid(short: str, answer: str, done: Counter) -> tuple[str, str]:
     """Fields as they pass `check`; what cannot be repaired is kept as plain text, and counted."""
     if short and not _fits(short, single_paragraph=True):
         short = _repair_formulas(short, done)
-    if answer and not _fits(answer):
+    if answer and not _fits(answer, allow_images=True):
         answer = _repair_formulas(answer, done)
     if short and (len(short) > MAX_SHORT_ANSWER or not _fits(short, single_paragraph=True)):
         done["short answers kept as plain text (could not be normalised)"] += 1
         short = re.sub(r"([\\`*_\[\]<>#|$~])", r"\\\1", " ".join(short.split()))[:MAX_SHORT_ANSWER].rsplit(" ", 1)[0]
         if not _fits(short, single_paragraph=True):
             short = ""
-    if answer and not _fits(answer):
+    if answer and not _fits(answer, allow_images=True):
         done["answers kept verbatim in a text block (could not be normalised)"] += 1
         fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", answer)), default=0) + 1)
         answer = f"{fence}text\n{answer}\n{fence}"
