@@ -15,7 +15,7 @@ import genanki
 from schema import ANKI_LOCK, Corpus, Question, Section
 from schema.markdown import render_html, render_inline_html
 from schema.media import media_key, published_media
-from schema.models import AnkiLock, Media, NoteRecord
+from schema.models import MAX_MTIME, AnkiLock, Media, NoteRecord
 
 from .freshness import code_version
 from .output import release_time
@@ -141,7 +141,8 @@ def next_lock(corpus: Corpus, rows: list) -> AnkiLock:
         if old and old.fingerprint == digest:
             notes[q.id] = old
         else:
-            notes[q.id] = NoteRecord(fingerprint=digest, mtime=max(now, old.mtime + 1) if old else now)
+            mtime = min(max(now, old.mtime + 1), MAX_MTIME) if old else now
+            notes[q.id] = NoteRecord(fingerprint=digest, mtime=mtime)
     return AnkiLock(notes=notes)
 
 

@@ -202,15 +202,18 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
     if skipped:
         log(f"up to date: {', '.join(skipped)}")
     written: list[Path] = []
+    blocked: list[Problem] = []  # outputs that could not be written (the note record, read-only)
     if todo:
         staging = Staging()
         progress = Progress(len(todo))
         try:
             results, warnings = render_jobs(corpus, todo, workers, progress)
             for job in todo:  # fixed order, whatever order the workers finished in
+                if job.format == "anki" and not stage_lock(staging, targets, results[job], blocked):
+                    continue  # the deck goes with its note record: neither is written
                 for file_name, data in results[job].items():
                     path = targets.path(job.format, file_name)
-                    if path.is_file() and path.read_bytes() == data:
+                    if file_name == anki.LOCK_FILE or (path.is_file() and path.read_bytes() == data):
                         continue  # unchanged: leave the file (and its timestamp) alone
                     staging.write_bytes(path, data)
             written = staging.commit()
@@ -221,17 +224,51 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
             progress.close()
         renderlog.report(warnings)
         for job in todo:
+            if job.format == "anki" and blocked:
+                continue  # not built: tried again next time
             files = [targets.path(job.format, name).resolve() for name in results[job]]
             digest = fingerprint(corpus, job, results[job].get(anki.LOCK_FILE)) if job.format == "anki" else digests[job]
             state[keys[job]] = freshness.job_entry(digest, files)
     else:
         log("nothing to rebuild")
-    if run:
+    if run and not blocked:
         freshness.record_run(state, *run, targets.content_dir, [keys[job] for job in jobs])
     freshness.save_state(state)
     for path in written:
         log(f"wrote {path}")
+    if blocked:
+        raise NotWritten(blocked)
     return written
+
+
+class NotWritten(ContentErrors):
+    """Outputs were built, but one could not be written (the Anki note record: read-only
+    content folder, or the folder moved away)."""
+
+    trailer = "the other outputs were written"
+
+
+def stage_lock(staging: Staging, targets: Targets, files: dict[str, bytes], blocked: list[Problem]) -> bool:
+    """Stage the deck's note record (in the content folder) when it changed, before the deck:
+    False, with the problem added to `blocked`, when it cannot be written. The content
+    folder is never created (a folder moved away during `watch` stays away)."""
+    path = targets.path("anki", anki.LOCK_FILE)
+    data = files[anki.LOCK_FILE]
+    shown = display_path(path)
+    if not targets.content_dir.is_dir():
+        blocked.append(Problem(shown, 0, "", "cannot write the Anki note record: the content folder "
+                               "no longer exists; the deck was not built"))
+        return False
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return True
+        staging.write_bytes(path, data)
+    except OSError as exc:
+        blocked.append(Problem(shown, 0, "", f"cannot write the Anki note record: {exc.strerror or exc}; "
+                               "the deck was not built (make the content folder writable and build anki "
+                               "again, or leave anki out: `studykit build readme json html pdf`)"))
+        return False
+    return True
 
 
 def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Path, bytes]:

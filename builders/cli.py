@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schema import ANKI_LOCK, ContentErrors
+from schema.errors import printable
 
 from . import freshness, output, progress
 from .formats import FORMATS
@@ -21,8 +22,10 @@ if TYPE_CHECKING:  # the heavy modules (pydantic, builders) load only when a com
 
 
 def fail(lines: list[str]) -> int:
+    """Print each line as `Error: ...`, control, bidi and invisible characters escaped (a file
+    name or YAML key cannot erase earlier lines or fake output); exit code 1."""
     for line in lines:
-        print(f"Error: {line}", file=sys.stderr)
+        print(f"Error: {printable(line)}", file=sys.stderr)
     return 1
 
 
@@ -272,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ContentErrors as exc:
-        return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; nothing was built"])
+        trailer = getattr(exc, "trailer", "nothing was built")
+        return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; {trailer}"])
     except OSError as exc:
         return fail([f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")])
     except KeyboardInterrupt:

@@ -6,11 +6,13 @@ import datetime
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from schema import ANKI_LOCK, cache
+from schema.limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, MAX_IMAGE_BYTES, Refused, read_bounded
 
 from .output import release_time
 
@@ -78,23 +80,50 @@ def save_state(state: dict) -> None:
         pass
 
 
-def file_hash(path: Path) -> str:
+def file_hash(path: Path, content_dir: Path) -> str:
+    """sha256 of a content file read like the loader reads it (limits.read_bounded); a file
+    it would refuse is not read: then its size and time stand in, or "" when it is missing."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_bounded(path, content_dir, MAX_FILE_BYTES)).hexdigest()
+    except Refused:
+        return _unread(path)
     except OSError:
         return ""
 
 
+def _unread(path: Path) -> str:
+    """What stands for a file that is never read: its link target, or its type, size and time."""
+    try:
+        info = os.lstat(path)
+        target = os.readlink(path) if stat.S_ISLNK(info.st_mode) else ""
+    except OSError:
+        return "unreadable"
+    return f"unread {target} {stat.S_IFMT(info.st_mode)} {info.st_size} {info.st_mtime_ns} {info.st_ino}"
+
+
 def inputs_digest(content_dir: Path) -> str:
     """Hash of every content file (names and bytes; not the Anki note record, which the build
-    itself rewrites), the code version and the build date."""
+    itself rewrites), the code version and the build date. Files are read like the loader
+    reads them: a symlink out of the content folder, anything but a regular file, a file over
+    the size limits is never opened (its metadata goes into the hash; the loader then reports
+    it); symlinked folders are not followed."""
+    content_dir = Path(content_dir)
     digest = hashlib.sha256(f"{code_version()}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}\0{build_date()}\0".encode())
-    for path in sorted(Path(content_dir).rglob("*")):
-        relative = path.relative_to(content_dir)
-        if any(part.startswith(".") for part in relative.parts) or relative.as_posix() == LOCK_FILE:
-            continue  # the loader ignores dot files too
-        if path.is_file():
-            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    budget = MAX_CORPUS_BYTES
+    for folder, dirs, files in os.walk(content_dir):  # followlinks=False
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # the loader ignores dot files too
+        for name in sorted(files) + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            path = Path(folder) / name
+            relative = path.relative_to(content_dir).as_posix()
+            if name.startswith(".") or relative == LOCK_FILE:
+                continue
+            try:
+                data = read_bounded(path, content_dir, min(max(MAX_FILE_BYTES, MAX_IMAGE_BYTES), budget))
+            except (Refused, OSError):
+                digest.update(f"{relative}\0{_unread(path)}\0".encode())
+                continue
+            budget = max(budget - len(data), 0)
+            digest.update(relative.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -130,7 +159,7 @@ def nothing_to_do(state: dict, run: str, inputs: str, content_dir: Path) -> bool
     entry = state.get("runs", {}).get(run)
     if not entry or not entry["jobs"]:
         return False
-    if entry.get("inputs") != inputs or entry.get("lock") != file_hash(Path(content_dir) / LOCK_FILE):
+    if entry.get("inputs") != inputs or entry.get("lock") != file_hash(Path(content_dir) / LOCK_FILE, Path(content_dir)):
         return False
     return all(job_intact(state, key, digest) for key, digest in entry["jobs"].items())
 
@@ -139,6 +168,6 @@ def record_run(state: dict, run: str, inputs: str, content_dir: Path, job_keys: 
     runs = state.setdefault("runs", {})
     runs.pop(run, None)  # re-inserted last: the most recent runs are kept
     runs[run] = {
-        "inputs": inputs, "lock": file_hash(Path(content_dir) / LOCK_FILE),
+        "inputs": inputs, "lock": file_hash(Path(content_dir) / LOCK_FILE, Path(content_dir)),
         "jobs": {key: state[key]["fingerprint"] for key in job_keys},
     }

@@ -5,13 +5,16 @@ import os
 import sys
 import time
 
+from schema.errors import printable
+
 QUIET = False
 
 
 def log(message: str) -> None:
-    """Progress goes to stderr, never stdout (and not at all with -q)."""
+    """Progress goes to stderr, never stdout (and not at all with -q); file names in it are
+    escaped like errors (schema.errors.printable)."""
     if not QUIET:
-        print(message, file=sys.stderr, flush=True)
+        print(printable(message), file=sys.stderr, flush=True)
 
 
 def on_terminal() -> bool:

@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from schema.errors import printable
+
 LOGGERS = {"weasyprint": "WeasyPrint", "fontTools": "fontTools"}
 Warning_ = tuple[str, str]  # (renderer, message)
 
@@ -49,4 +51,4 @@ def summary(warnings: list[Warning_]) -> list[str]:
 def report(warnings: list[Warning_]) -> None:
     """Print the summary on stderr (also with -q: a warning is not progress)."""
     for line in summary(warnings):
-        print(line, file=sys.stderr, flush=True)
+        print(printable(line), file=sys.stderr, flush=True)  # renderers may quote content

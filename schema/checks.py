@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from .errors import Problem
+from .unicode_rules import hidden_characters
 from .markdown import VALIDATOR, alt_text, headings, walk_lines
 from .media import MEDIA_DIR, REMOTE, SAFE_SRC, rewrite_is_exact
 from .tex import tex_errors
@@ -40,7 +41,8 @@ def is_mojibake(line: str) -> bool:
 
 
 def text_problems(text: str, path: str, field: str, first_line: int) -> list[Problem]:
-    """Mojibake (ftfy's badness heuristic), replacement characters and control characters."""
+    """Mojibake (ftfy's badness heuristic), replacement characters, and control, bidi and
+    invisible characters (hidden_characters)."""
     problems = []
     for offset, line in enumerate(text.split("\n")):
         where = first_line + offset
@@ -48,8 +50,7 @@ def text_problems(text: str, path: str, field: str, first_line: int) -> list[Pro
             problems.append(Problem(path, where, field, "contains U+FFFD (text was decoded with errors)"))
         elif is_mojibake(line):
             problems.append(Problem(path, where, field, f"looks like mojibake: {line.strip()[:60]!r}"))
-        if any(ord(c) < 32 and c not in "\t" for c in line):
-            problems.append(Problem(path, where, field, "contains a control character"))
+        problems += [Problem(path, where, field, message) for message in hidden_characters(line)]
     return problems
 
 

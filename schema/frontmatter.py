@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import Problem, cut
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same results, ~10x faster
 
@@ -30,17 +30,38 @@ class Located:
         return self.key_lines.get(key, self.first_line)
 
 
+def expansion_problem(text: str, path: str, line_offset: int = 0) -> Problem | None:
+    """The first anchor (`&a`), alias (`*a`) or merge key (`<<`) in a YAML text, found in its
+    event stream before anything is composed or expanded: content never needs them, and
+    aliases nested in each other expand exponentially (a few hundred bytes, billions of items)."""
+    for event in yaml.parse(text, Loader=LOADER):
+        line = event.start_mark.line + 1 + line_offset
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(path, line, "", f"YAML aliases (*{cut(event.anchor)}) are not allowed: write the value out")
+        if getattr(event, "anchor", None) is not None:
+            return Problem(path, line, "", f"YAML anchors (&{cut(event.anchor)}) are not allowed: write the value out")
+        if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and event.implicit[0]:
+            return Problem(path, line, "", "YAML merge keys (<<) are not allowed: write the keys out")
+    return None
+
+
 def parse_yaml_mapping(text: str, path: str, line_offset: int = 0) -> tuple[Located | None, list[Problem]]:
-    """Parse a YAML mapping; report syntax errors, duplicate keys and non-mapping documents."""
+    """Parse a YAML mapping; report syntax errors, anchors and aliases, duplicate keys and
+    non-mapping documents."""
     try:
+        refused = expansion_problem(text, path, line_offset)
+        if refused:
+            return None, [refused]
         node = yaml.compose(text, Loader=LOADER)
         data = yaml.load(text, Loader=LOADER)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
-        return None, [Problem(path, line, "", f"invalid YAML: {exc.problem or exc}")]
+        return None, [Problem(path, line, "", f"invalid YAML: {cut(str(exc.problem or exc), 200)}")]
     except yaml.YAMLError as exc:  # pragma: no cover - other PyYAML failures
-        return None, [Problem(path, line_offset + 1, "", f"invalid YAML: {exc}")]
+        return None, [Problem(path, line_offset + 1, "", f"invalid YAML: {cut(str(exc), 200)}")]
+    except (ValueError, OverflowError) as exc:  # a value PyYAML cannot construct: a 5000-digit int, 2024-13-45
+        return None, [Problem(path, line_offset + 1, "", f"invalid YAML value: {cut(str(exc), 200)}")]
     except RecursionError:
         return None, [Problem(path, line_offset + 1, "", "invalid YAML: nested too deeply")]
     if node is None:

@@ -12,15 +12,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import ANKI_LOCK, cache, fonts
-from .errors import ContentErrors, Problem, display_path
+from .errors import ContentErrors, Problem, clip, cut, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
+from .limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, Refused, inside, read_bounded
 from .media import MEDIA_DIR, SUFFIXES, MediaReader
 from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
 
-MAX_FILE_BYTES = 1_000_000
-MAX_CORPUS_BYTES = 50_000_000
 SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
 TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", ANKI_LOCK}
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')  # strings (skipped), brackets, newlines
+MAX_LOCK_DEPTH = 8  # the note record nests 3 deep
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -70,22 +71,52 @@ def load_corpus(content_dir: Path) -> Corpus:
     return _Loader(Path(content_dir)).load()
 
 
+def json_too_deep(text: str, limit: int) -> int:
+    """The line where JSON text nests deeper than `limit` (0 when it does not): checked in one
+    linear pass before json.loads, whose recursion a file of `[[[[...` would exhaust."""
+    depth, line = 0, 1
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth -= 1
+        elif char == "\n":
+            line += 1
+    return 0
+
+
+def _json_line(text: str, loc: tuple[Any, ...]) -> int:
+    """Best line of a pydantic error location in the note record (one key per line): the
+    first line holding the innermost string key of `loc`, searched for after the outer ones."""
+    line, start = 0, 0
+    for part in loc:
+        if isinstance(part, str):
+            found = text.find(json.dumps(part), start)
+            if found >= 0:
+                start, line = found, text.count("\n", 0, found) + 1
+    return line
+
+
 def _describe(error: dict[str, Any]) -> str:
-    """A pydantic error as a short sentence for a content author."""
+    """A pydantic error as a short sentence for a content author; every value it quotes is
+    cut short (errors.clip), however large the input."""
     kind, value = error["type"], error.get("input")
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "").replace("'", "").replace(" or ", ", ")
-        return f"{value!r} is not one of {expected}"
+        return f"{clip(value)} is not one of {cut(expected, 200)}"
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
     if kind.endswith("_type") and not isinstance(value, (dict, list)):
         hint = " (quote the value)" if isinstance(value, (int, float, bool)) or value is None else ""
-        return f"{error['msg'].lower()}, got {type(value).__name__} {value!r}{hint}"
+        return f"{error['msg'].lower()}, got {type(value).__name__} {clip(value)}{hint}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} does not match {error.get('ctx', {}).get('pattern', '')}"
-    return error["msg"]
+        return f"{clip(value)} does not match {error.get('ctx', {}).get('pattern', '')}"
+    return cut(error["msg"], 200)
 
 
 class _Loader:
@@ -106,23 +137,23 @@ class _Loader:
         return display_path(path)
 
     def read_text(self, path: Path) -> str | None:
-        """Read a file as UTF-8, refusing symlinks out of content/, NUL bytes and huge files."""
+        """Read a file as UTF-8, refusing symlinks out of content/, anything but a regular file,
+        huge files (judged by their size, before reading), NUL bytes and invalid UTF-8."""
         shown = self.rel(path)
+        if self.total_bytes > MAX_CORPUS_BYTES:
+            self.problems.append(Problem(shown, 0, "", f"corpus exceeds {MAX_CORPUS_BYTES} bytes; not read"))
+            return None
         try:
-            if not path.resolve().is_relative_to(self.root.resolve()):
-                self.problems.append(Problem(shown, 0, "", "points outside the content folder"))
-                return None
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.problems.append(Problem(shown, 0, "", f"file is {size} bytes (limit {MAX_FILE_BYTES})"))
-                return None
-            self.total_bytes += size
-            if self.total_bytes > MAX_CORPUS_BYTES:
-                self.problems.append(Problem(shown, 0, "", f"corpus exceeds {MAX_CORPUS_BYTES} bytes"))
-                return None
-            data = path.read_bytes()
+            data = read_bounded(path, self.root, MAX_FILE_BYTES)
+        except Refused as exc:
+            self.problems.append(Problem(shown, 0, "", str(exc)))
+            return None
         except OSError as exc:
             self.problems.append(Problem(shown, 0, "", f"cannot read: {exc.strerror or exc}"))
+            return None
+        self.total_bytes += len(data)
+        if self.total_bytes > MAX_CORPUS_BYTES:
+            self.problems.append(Problem(shown, 0, "", f"corpus exceeds {MAX_CORPUS_BYTES} bytes"))
             return None
         if b"\x00" in data:
             line = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -142,7 +173,41 @@ class _Loader:
             return None
         located, problems = parse_yaml_mapping(text, self.rel(path))
         self.problems += problems
+        if located is not None:
+            self.check_strings(located, self.rel(path))
         return located
+
+    def check_strings(self, located: Located, shown: str, skip: tuple[str, ...] = ()) -> None:
+        """text_problems (mojibake, control, bidi and invisible characters) on every string of a
+        YAML mapping, keys included, at the line of its key or list item; `skip` names keys
+        whose values are checked as Markdown (which runs text_problems itself)."""
+        def walk(value: Any, field: str, line: int) -> None:
+            if isinstance(value, str):
+                if not (value.isascii() and value.replace("\n", " ").replace("\t", " ").isprintable()):
+                    self.problems.extend(text_problems(value, shown, field, line))
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, field, line)
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    walk(key, field, line)
+                    walk(item, f"{field}.{key}", line)
+
+        for key, value in located.data.items():
+            key_line = located.key_lines.get(str(key), located.first_line)
+            walk(str(key), str(key), key_line)
+            if key in skip:
+                continue
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    walk(item, str(key), located.item_lines.get((str(key), index), key_line))
+            elif isinstance(value, dict):
+                for sub_key, item in value.items():
+                    line = located.item_lines.get((str(key), str(sub_key)), key_line)  # type: ignore[arg-type]
+                    walk(str(sub_key), f"{key}.{sub_key}", line)
+                    walk(item, f"{key}.{sub_key}", line)
+            else:
+                walk(value, str(key), key_line)
 
     def validate(self, model: type[BaseModel], data: dict[str, Any], located: Located, path: str, prefix: Any = None) -> Any:
         """Validate `data` with `model`; every error becomes a located Problem."""
@@ -194,24 +259,35 @@ class _Loader:
                                      lambda: fonts.glyph_problems(text, path, field, line, cov, markdown))
 
     def load_anki_lock(self) -> AnkiLock | None:
-        """The committed Anki note record, if there is one (the anki build writes it)."""
+        """The committed Anki note record, if there is one (the anki build writes it); its size
+        (read_text), nesting and numbers are bounded before and while it is parsed."""
         path = self.root / ANKI_LOCK
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             return None
+        shown = self.rel(path)
         text = self.read_text(path)
         if text is None:
+            return None
+        deep = json_too_deep(text, MAX_LOCK_DEPTH)
+        if deep:
+            self.problems.append(Problem(shown, deep, "", f"invalid JSON: nested more than {MAX_LOCK_DEPTH} deep"))
             return None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            self.problems.append(Problem(self.rel(path), exc.lineno, "", f"invalid JSON: {exc.msg}"))
+            self.problems.append(Problem(shown, exc.lineno, "", f"invalid JSON: {exc.msg}"))
+            return None
+        except (ValueError, RecursionError) as exc:  # e.g. an integer of over 4300 digits
+            self.problems.append(Problem(shown, 0, "", f"invalid JSON: {cut(str(exc), 200)}"))
             return None
         try:
             return AnkiLock.model_validate(data)
         except ValidationError as exc:
             for error in exc.errors():
-                field = ".".join(str(part) for part in error["loc"])
-                self.problems.append(Problem(self.rel(path), 0, field, _describe(error)))
+                loc = error["loc"]
+                field = ".".join(str(part) for part in loc)
+                line = _json_line(text, loc)
+                self.problems.append(Problem(shown, line, field, _describe(error)))
             return None
 
     def load_metadata(self) -> Metadata | None:
@@ -224,7 +300,6 @@ class _Loader:
             return None
         meta = self.validate(Metadata, located.data, located, self.rel(path))
         if meta is not None:
-            self.problems += text_problems(meta.title + "\n" + meta.description, self.rel(path), "title", located.line(("title",)))
             for field in ("title", "description", "author"):
                 self.check_glyphs(getattr(meta, field), self.rel(path), field, located.line((field,)))
         return meta
@@ -255,7 +330,6 @@ class _Loader:
                 continue
             if self.policy == "required":
                 self.problems += self.required_source_fields(source, entry, shown, line)
-            self.problems += text_problems(f"{source.authors or ''} {source.title}".strip(), shown, str(source_id), line)
             for field in ("authors", "title", "venue"):
                 self.check_glyphs(getattr(source, field), shown, f"{source_id}.{field}",
                                   located.item_lines.get((str(source_id), field), line))
@@ -280,6 +354,9 @@ class _Loader:
             if (entry.is_file() and entry.name in TOP_LEVEL_FILES) or (entry.is_dir() and entry.name == MEDIA_DIR):
                 continue  # media/: images, read when an answer shows them
             match = SECTION_DIR.match(entry.name)
+            if entry.is_symlink() and not inside(entry, self.root):
+                self.problems.append(Problem(self.rel(entry), 0, "", "points outside the content folder (a symlink?); nothing there is read"))
+                continue
             if not entry.is_dir() or not match:
                 self.problems.append(Problem(self.rel(entry), 0, "", "unexpected entry: sections are folders named NN-name"))
                 continue
@@ -337,6 +414,7 @@ class _Loader:
             self.problems.append(Problem(shown, located.line(("file",)), "file", "unknown key"))
             return None
         self.located[shown] = located
+        self.check_strings(located, shown, skip=("question", "short_answer"))
         data = {**located.data, "answer": body, "section": section_id or "unknown", "path": shown,
                 "file": path.relative_to(self.root).as_posix()}
         question = self.validate(Question, data, located, shown)

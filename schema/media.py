@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import Problem
+from .limits import MAX_IMAGE_BYTES, Refused, read_bounded
 from .markdown import VALIDATOR, alt_text, walk_lines
 from .models import Corpus, Media, Question
 
-MAX_IMAGE_BYTES = 5_000_000  # 5 MB per image file
 MEDIA_DIR = "media"  # the conventional top-level folder for images
 SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
 NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/svg+xml": "SVG"}
@@ -117,7 +117,9 @@ def file_problem(path: Path, root: Path, key: str) -> tuple[Media | None, str]:
             return None, f"{key} is not a regular file; put the image file itself in {MEDIA_DIR}/"
         if info.st_size > MAX_IMAGE_BYTES:
             return None, f"{key} is {info.st_size} bytes (limit {MAX_IMAGE_BYTES}, 5 MB); shrink or compress it"
-        data = path.read_bytes()
+        data = read_bounded(path, root, MAX_IMAGE_BYTES)  # checks again on the open file
+    except Refused as exc:
+        return None, f"{key}: {exc}"
     except FileNotFoundError:
         return None, f"image not found: {key} (the path is relative to the question file, e.g. ../{MEDIA_DIR}/NAME.png)"
     except OSError as exc:

@@ -17,6 +17,7 @@ SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 MAX_SHORT_ANSWER = 600
+MAX_MTIME = 253_402_300_799  # 9999-12-31T23:59:59Z: later times overflow dates in Anki and in Python
 MAX_ANSWER = 20_000
 
 
@@ -144,7 +145,7 @@ class NoteRecord(Strict):
     fingerprint: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
         description="sha256 of the note's fields, tags and deck"
     )
-    mtime: int = Field(ge=0, description="The note's modification time (Unix seconds), sent to Anki")
+    mtime: int = Field(ge=0, le=MAX_MTIME, description="The note's modification time (Unix seconds, at most 9999-12-31), sent to Anki")
 
 
 class AnkiLock(Strict):
