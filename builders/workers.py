@@ -33,7 +33,8 @@ def _kernel_kills_on_parent_death() -> bool:
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        args = (ctypes.c_ulong(int(signal.SIGKILL)), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        return libc.prctl(PR_SET_PDEATHSIG, *args) == 0
     except (OSError, AttributeError):
         return False
 

@@ -195,3 +195,40 @@ def test_kill_9_of_a_build_leaves_no_worker_or_resource_tracker_behind(tiny, tmp
     proc.stderr.close()
     left = until(lambda: not [pid for pid in family if process_state(pid) not in ("", "Z", "X")], 20, step=0.1)
     assert left, {pid: (process_state(pid), family[pid]) for pid in family}
+
+
+WORKER = """
+import os, sys, time
+from builders import workers
+if sys.argv[1] == "watchdog":  # as on a system without prctl
+    workers._kernel_kills_on_parent_death = lambda: False
+workers.die_with_parent(int(sys.argv[2]) if len(sys.argv) > 2 else os.getppid())
+print("ready", flush=True)
+time.sleep(60)
+"""
+PARENT = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]], stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline() == "ready\\n"
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+@pytest.mark.parametrize("way", ["prctl", "watchdog"])
+def test_a_worker_ends_within_seconds_of_its_parent_being_killed(way):
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, WORKER, way], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+    worker = int(parent.stdout.readline())
+    assert process_state(worker) not in ("", "Z")
+    parent.kill()
+    parent.wait(timeout=30)
+    parent.stdout.close()
+    assert until(lambda: process_state(worker) in ("", "Z", "X"), 10, step=0.05), f"worker {worker} outlived its parent"
+
+
+def test_a_worker_whose_parent_is_already_gone_exits_at_once():
+    """The parent died before the worker could ask the kernel (we were reparented): exit 1."""
+    done = subprocess.run([sys.executable, "-c", WORKER, "prctl", "1"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert done.returncode == 1 and "ready" not in done.stdout
