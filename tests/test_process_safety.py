@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from .test_hardening import edit, snapshot
 STUDYKIT = Path(sys.executable).parent / "studykit"
 
 
-def until(condition, seconds: float, step: float = 0.02):  # noqa: ANN001, ANN201
+def until(condition: Callable[[], object], seconds: float, step: float = 0.02) -> object:
     """Poll `condition` until it returns something true or `seconds` pass; returns its last value."""
     deadline = time.monotonic() + seconds
     while not (value := condition()) and time.monotonic() < deadline:
@@ -27,14 +28,16 @@ def until(condition, seconds: float, step: float = 0.02):  # noqa: ANN001, ANN20
     return value
 
 
+def matrix(i: int, j: int) -> str:
+    """A distinct 3x3 matrix of fractions and roots: several milliseconds of KaTeX."""
+    cells = [" & ".join(f"\\frac{{x_{{{r}{c}}}+{i}}}{{\\sqrt{{y_{{{j}}}}}}}" for c in range(3)) for r in range(3)]
+    return "$$\\begin{pmatrix}" + " \\\\ ".join(cells) + "\\end{pmatrix}$$"
+
+
 def add_formulas(content: Path, files: int, per_file: int) -> None:
-    """Question files with `per_file` distinct 3x3 matrices each (in no cache), several
-    milliseconds of KaTeX each."""
+    """Question files with `per_file` distinct matrices each (in no cache)."""
     for i in range(files):
-        def matrix(j: int) -> str:
-            cells = [" & ".join(f"\\frac{{x_{{{r}{c}}}+{i}}}{{\\sqrt{{y_{{{j}}}}}}}" for c in range(3)) for r in range(3)]
-            return "$$\\begin{pmatrix}" + " \\\\ ".join(cells) + "\\end{pmatrix}$$"
-        body = "\n\n".join(matrix(j) for j in range(per_file))
+        body = "\n\n".join(matrix(i, j) for j in range(per_file))
         (content / "01-basics" / f"50{i:03d}-many.md").write_text(
             f"---\nid: many{i}\nquestion: Which matrices are these, number {i}?\nlevel: basic\n"
             f"short_answer: >-\n  Matrices number {i}.\nsources: [vaswani2017]\n---\n{body}\n", encoding="utf-8")
@@ -53,6 +56,7 @@ def waiting_on_v8(pid: int) -> bool:
 
 
 def verdicts(cache: Path) -> int:
+    """KaTeX verdicts cached on disk so far."""
     return sum(1 for path in (cache / "katex").rglob("*") if path.is_file())
 
 
@@ -77,11 +81,11 @@ def test_ctrl_c_while_katex_validates_prints_only_the_interrupt_message(tiny, tm
         assert noise not in err, err
 
 
-def full_disk_for(folder: Path, real_write, after_bytes: int = 0):  # noqa: ANN001, ANN201
+def full_disk_for(folder: Path, real_write: Callable[[int, bytes], int], after_bytes: int = 0) -> Callable[[int, bytes], int]:
     """os.write that fails with ENOSPC for files in `folder` once `after_bytes` are written there."""
     written = {"n": 0}
 
-    def write(fd: int, data) -> int:  # noqa: ANN001
+    def write(fd: int, data: bytes) -> int:
         if Path(os.readlink(f"/proc/self/fd/{fd}")).parent == folder.resolve():
             if written["n"] + len(data) > after_bytes:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -131,10 +135,10 @@ def test_a_full_disk_while_renaming_removes_the_staged_files(tiny, tmp_path, mon
     edit(tiny)
     real_replace = os.replace
 
-    def replace(src, dst):  # noqa: ANN001, ANN202
+    def replace(src: Path, dst: Path) -> None:
         if Path(dst).parent == out.resolve() or Path(dst).parent == out:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_replace(src, dst)
+        real_replace(src, dst)
 
     monkeypatch.setattr(output.os, "replace", replace)
     code, _, err = run("build", "json", "html", "-j", "1", "--content", str(tiny), "--out", str(out))
@@ -216,7 +220,7 @@ child.wait()
 
 
 @pytest.mark.parametrize("way", ["prctl", "watchdog"])
-def test_a_worker_ends_within_seconds_of_its_parent_being_killed(way):
+def test_a_worker_ends_within_seconds_of_its_parent_being_killed(way: str) -> None:
     parent = subprocess.Popen([sys.executable, "-c", PARENT, WORKER, way], stdout=subprocess.PIPE, text=True,
                               cwd=Path(__file__).resolve().parent.parent)
     worker = int(parent.stdout.readline())
@@ -227,7 +231,7 @@ def test_a_worker_ends_within_seconds_of_its_parent_being_killed(way):
     assert until(lambda: process_state(worker) in ("", "Z", "X"), 10, step=0.05), f"worker {worker} outlived its parent"
 
 
-def test_a_worker_whose_parent_is_already_gone_exits_at_once():
+def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
     """The parent died before the worker could ask the kernel (we were reparented): exit 1."""
     done = subprocess.run([sys.executable, "-c", WORKER, "prctl", "1"], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=60)
