@@ -21,6 +21,7 @@ from . import anki, freshness, renderlog
 from .formats import FORMATS
 from .output import Staging
 from .progress import Progress, log
+from .workers import die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
@@ -113,10 +114,12 @@ def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
     return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
 
 
-def _start_worker() -> None:
-    """In a worker: leave Ctrl-C to the parent, which stops the workers itself (no tracebacks from
+def _start_worker(parent: int) -> None:
+    """In a worker: end with the parent `parent` even when it is killed outright (kill -9, the
+    OOM killer), leave Ctrl-C to the parent, which stops the workers itself (no tracebacks from
     each of them), and on exit skip tearing down the heap object by object (up to a second after
     a large PDF; the results are sent by then, and the pool does not read exit codes)."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit.register(os._exit, 0)
 
@@ -159,7 +162,8 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
 
     quick = [job for job in jobs if job not in slow]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))
     try:
         missing = mathsvg.uncached(all_formulas(corpus))
         shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]

@@ -5,7 +5,10 @@ import os
 import signal
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
+
+from schema.errors import display_path
 
 
 INTERRUPTED = False  # set by the CLI on Ctrl-C or SIGTERM, in case a C callback swallowed the exception
@@ -17,18 +20,37 @@ def release_time() -> int:
     return int(epoch) if epoch.isdigit() else int(time.time())
 
 
+def unwritable(target: Path, exc: OSError, consequence: str) -> OSError:
+    """The error the CLI prints for an output it could not write ("Error: output/x.pdf: No space
+    left on device; earlier outputs are unchanged")."""
+    return OSError(exc.errno, f"{exc.strerror or exc}; {consequence}", display_path(target))
+
+
 class Staging:
-    """Collects outputs as temporary files beside their targets; `commit()` renames them."""
+    """Collects outputs as temporary files beside their targets; `commit()` renames them.
+    Whatever fails (a full disk while writing or renaming, an interrupt), `discard()` leaves no
+    temporary file behind, and a write that fails removes its own at once."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[Path, Path]] = []
 
     def write_bytes(self, target: Path, data: bytes) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        self.pending.append((Path(tmp), target))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise unwritable(target, exc, "earlier outputs are unchanged") from None
+        self.pending.append((Path(tmp), target))  # from here on, discard() removes it
+        try:
+            view = memoryview(data)
+            while view:  # unbuffered, so a full disk is reported here, not at a later flush
+                view = view[os.write(fd, view):]
+        except OSError as exc:
+            self.pending.pop()
+            Path(tmp).unlink(missing_ok=True)
+            raise unwritable(target, exc, "earlier outputs are unchanged") from None
+        finally:
+            os.close(fd)
         return target
 
     def write_text(self, target: Path, text: str) -> Path:
@@ -44,8 +66,13 @@ class Staging:
         try:
             done = []
             for tmp, target in self.pending:
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, target)
+                try:
+                    os.chmod(tmp, 0o644)
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    del self.pending[:len(done)]  # renamed already: nothing left to remove
+                    kept = "earlier outputs are unchanged" if not done else f"{len(done)} output(s) were already replaced"
+                    raise unwritable(target, exc, kept) from None
                 done.append(target)
             self.pending.clear()
             return done
@@ -55,5 +82,6 @@ class Staging:
     def discard(self) -> None:
         """Remove staged files; the previous outputs stay as they were."""
         for tmp, _ in self.pending:
-            tmp.unlink(missing_ok=True)
+            with suppress(OSError):  # never hide the error that stopped the build
+                tmp.unlink(missing_ok=True)
         self.pending.clear()

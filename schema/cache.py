@@ -1,6 +1,7 @@
 """A small on-disk cache under .cache/ (git-ignored, safe to delete) keyed by content hashes."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -35,11 +36,17 @@ def write(area: str, digest: str, value: str) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+    except OSError:
+        return
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(value)
         os.replace(tmp, entry)
-    except OSError:
-        pass
+    except BaseException as exc:  # a full disk, an interrupt: leave no temporary file
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
 
 
 def _canonical(name: str) -> str:

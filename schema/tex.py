@@ -1,7 +1,12 @@
 """TeX validation with the vendored KaTeX (strict mode) running in an embedded V8."""
 from __future__ import annotations
 
+import asyncio
 import atexit
+import json
+import signal
+import threading
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,13 +35,46 @@ function studykitCheckAll(items) {
 def _context():
     from py_mini_racer import MiniRacer
 
-    ctx = MiniRacer()
-    ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
-    ctx.eval(_CHECK_FN)
-    # Tear V8 down while the interpreter is still whole: left to the garbage collector at
-    # shutdown, MiniRacer.__del__ can deadlock waiting on V8's task runner.
-    atexit.register(ctx.close)
+    # The constructor runs a script of its own, which an interrupt would leave running (see
+    # _eval): Ctrl-C waits until it is done. Its threads inherit the mask, so signals go to this one.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        ctx = MiniRacer()
+        # Tear V8 down while the interpreter is still whole: left to the garbage collector at
+        # shutdown, MiniRacer.__del__ can deadlock waiting on V8's task runner.
+        atexit.register(ctx.close)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    _eval(ctx, KATEX_JS.read_text(encoding="utf-8"))
+    _eval(ctx, _CHECK_FN)
     return ctx
+
+
+def _eval(ctx, code: str) -> object:  # noqa: ANN001 - a py_mini_racer.MiniRacer
+    """`ctx.eval(code)`, except that an interrupt (Ctrl-C, SIGTERM) stops the script and waits
+    for V8 to let go of it before propagating: a script left running calls back into the event
+    loop after `close()` has shut it, which prints "Exception ignored ... Event loop is closed"."""
+    loop = ctx._ctx.event_loop  # noqa: SLF001 - MiniRacer's own loop thread
+    future = asyncio.run_coroutine_threadsafe(ctx.eval_cancelable(code), loop)
+    try:
+        return future.result()
+    except BaseException:
+        future.cancel()  # the task's cleanup cancels the V8 task
+        _settle(ctx, loop)
+        raise
+
+
+def _settle(ctx, loop: asyncio.AbstractEventLoop) -> None:  # noqa: ANN001
+    """Wait (5 s at most) until V8 has finished the cancelled script: V8 runs one script at a
+    time, so a script queued after it returns only then. A second Ctrl-C meanwhile is ignored."""
+    main = threading.current_thread() is threading.main_thread()
+    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try:
+        with suppress(Exception):
+            asyncio.run_coroutine_threadsafe(ctx.eval_cancelable("0"), loop).result(timeout=5)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 KATEX_VERSION = cache.key(KATEX_JS.read_text(encoding="utf-8"), _CHECK_FN)[:16]
@@ -66,7 +104,8 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
         else:
             todo.append((tex, display))
     if todo:
-        messages = _context().call("studykitCheckAll", [[tex, display] for tex, display in todo])
+        items = json.dumps([[tex, display] for tex, display in todo])
+        messages = json.loads(_eval(_context(), f"JSON.stringify(studykitCheckAll({items}))"))
         for (tex, display), message in zip(todo, messages, strict=True):
             message = _whole_characters(message.removeprefix("KaTeX parse error: "))
             _VERDICTS[tex, display] = message
