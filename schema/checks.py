@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from .bounds import bound_problems
 from .errors import Problem
 from .markdown import VALIDATOR, alt_text, headings, walk_lines
 from .media import MEDIA_DIR, REMOTE, SAFE_SRC, rewrite_is_exact
@@ -59,6 +60,8 @@ def markdown_problems(
 ) -> list[Problem]:
     """Everything a Markdown field may not contain, each with its line."""
     problems = text_problems(markdown, path, field, first_line)
+    if bounds := bound_problems(markdown, path, field, first_line):
+        return problems + bounds  # checked before the full parse, which they would slow down
     try:
         tokens = VALIDATOR.parseInline(markdown) if inline_only else VALIDATOR.parse(markdown)
     except RecursionError:
