@@ -9,8 +9,6 @@ import jinja2
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~]|&(?=#?\w+;))")  # markup anywhere in a line; `&` only as an entity
 _MD_LEAD = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")  # a list item or setext underline, at the start of a line
-_URL_SAFE = "A-Za-z0-9._~:/?#@!$&*+,;=%-"  # RFC 3986 characters that mean nothing to Markdown or HTML
-_URL_OTHER = re.compile(f"[^{_URL_SAFE}]")
 
 
 def md_text(text: str) -> str:
@@ -23,10 +21,11 @@ def md_text(text: str) -> str:
 
 
 def md_url(url: str) -> str:
-    """A URL as a Markdown link destination that cannot end early or carry markup: every
-    character outside a conservative RFC 3986 set (parentheses, quotes, spaces, `<`, `>`,
-    backslash, backtick, non-ASCII) percent-encoded as UTF-8."""
-    return _URL_OTHER.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), url)
+    """A URL as a Markdown link destination that cannot end early or carry markup
+    (`schema.models.safe_url`: everything outside a conservative RFC 3986 set %-encoded)."""
+    from schema.models import safe_url
+
+    return safe_url(url)
 
 
 def md_inline(markdown: str) -> str:
