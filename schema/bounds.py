@@ -1,4 +1,4 @@
-"""Bounds on Markdown checked before the full parse, so no field makes the parsers slow."""
+"""Markdown rules outside the token walk: bounds checked before the full parse, reference definitions."""
 from __future__ import annotations
 
 import re
@@ -32,3 +32,14 @@ def bound_problems(markdown: str, path: str, field: str, first_line: int) -> lis
             problems.append(Problem(path, line, field, f"{brackets} '[' in one paragraph (at most {MAX_BRACKETS}); "
                                     "split the paragraph, or write the text in a code block"))
     return problems
+
+
+def definition_problems(env: dict, path: str, field: str, first_line: int) -> list[Problem]:
+    """Link reference definitions (`[label]: target`) found by a parse with `env`: refused,
+    because the README joins every answer into one document, where a definition in one
+    answer would give a link or image to text in any other (a `javascript:` link, a remote
+    image) that no check of either file saw."""
+    return [Problem(path, first_line + (ref.get("map") or [0])[0], field,
+                    f"reference definitions are not allowed ([{label.lower()}]: ...); write the link or image "
+                    "inline, as [text](https://...) or ![alt text](../media/NAME.png)")
+            for label, ref in env.get("references", {}).items()]
