@@ -15,7 +15,7 @@ from . import ANKI_LOCK, cache, fonts
 from .errors import ContentErrors, Problem, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .media import MEDIA_DIR, SUFFIXES, MediaReader
-from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
+from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source, URL_PATTERN
 
 MAX_FILE_BYTES = 1_000_000
 MAX_CORPUS_BYTES = 50_000_000
@@ -83,6 +83,9 @@ def _describe(error: dict[str, Any]) -> str:
     if kind.endswith("_type") and not isinstance(value, (dict, list)):
         hint = " (quote the value)" if isinstance(value, (int, float, bool)) or value is None else ""
         return f"{error['msg'].lower()}, got {type(value).__name__} {value!r}{hint}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == URL_PATTERN:
+        return (f"{value!r} is not a plain https URL: https://, a host name, then no spaces, quotes, '<', '>', "
+                "'[', ']', backslashes or backticks, and '%' only before two hex digits (%-encode the rest)")
     if kind == "string_pattern_mismatch":
         return f"{value!r} does not match {error.get('ctx', {}).get('pattern', '')}"
     return error["msg"]
