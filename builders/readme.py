@@ -11,7 +11,7 @@ from schema.markdown import headings, inline_text
 from schema.media import media_key, rewrite_images
 
 from .slugger import Slugger
-from .templating import markdown_env, md_text
+from .templating import markdown_env, md_inline, md_text, md_url
 
 NAME = "readme"
 FILE = "README.md"
@@ -57,7 +57,7 @@ def source_link(source: Source) -> str:
     text when it has no link)."""
     lead = " ".join(p for p in (md_text(source.authors or ""), f"({source.year})" if source.year else "") if p)
     text = f"{lead}. {md_text(source.title)}" if lead else md_text(source.title)
-    return f"[{text}]({source.link})" if source.link else text
+    return f"[{text}]({md_url(source.link)})" if source.link else text
 
 
 def tidy(markdown: str) -> str:
@@ -105,7 +105,7 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
             level_entry = {"heading": f"{section.number}.{rank} {LEVEL_TITLES[level]}", "questions": []}
             level_entry["h"] = plan.add(level_entry["heading"])
             for q in questions:
-                anchors[q.id] = plan.add(q.question)
+                anchors[q.id] = plan.add(md_inline(q.question))
                 level_entry["questions"].append(q)
             entry["levels"].append(level_entry)
         sections.append(entry)
@@ -126,13 +126,13 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
 
     def question_view(q: Question) -> dict:
         return {
-            "heading": q.question,
+            "heading": anchors[q.id].text,
             "id": q.id,
             "anchor": anchors[q.id].anchor,
             "short_answer": q.short_answer,
             "answer": keep(tidy(rewrite_images(q.answer, lambda src: image_path(q, src)))) if q.answer else "",
             "sources": [source_link(corpus.sources[s]) for s in q.sources],
-            "related": [f"[{corpus.question(r).question}](#{anchors[r].anchor})" for r in q.related],
+            "related": [f"[{anchors[r].text}](#{anchors[r].anchor})" for r in q.related],
         }
 
     view_sections = [

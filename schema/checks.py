@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from .bounds import bound_problems, definition_problems
 from .errors import Problem
 from .unicode_rules import hidden_characters
 from .markdown import VALIDATOR, alt_text, headings, walk_lines
@@ -60,10 +61,14 @@ def markdown_problems(
 ) -> list[Problem]:
     """Everything a Markdown field may not contain, each with its line."""
     problems = text_problems(markdown, path, field, first_line)
+    if bounds := bound_problems(markdown, path, field, first_line):
+        return problems + bounds  # checked before the full parse, which they would slow down
     try:
-        tokens = VALIDATOR.parseInline(markdown) if inline_only else VALIDATOR.parse(markdown)
+        env: dict = {}
+        tokens = VALIDATOR.parseInline(markdown, env) if inline_only else VALIDATOR.parse(markdown, env)
     except RecursionError:
         return problems + [Problem(path, first_line, field, "Markdown is nested too deeply")]
+    problems += definition_problems(env, path, field, first_line)
     paragraphs = 0
     formulas = []  # (where its problem goes in the list, line, tex, display): checked together below
     for token, parent, offset in walk_lines(tokens):
@@ -98,6 +103,8 @@ def markdown_problems(
                 problems.append(Problem(path, line, field, f"links must be absolute http(s) URLs: {href[:60]!r}"))
         elif kind == "image":
             problems += image_problems(str(token.attrs.get("src", "")), alt_text(token), path, line, field, allow_images)
+        elif kind == "text" and inline_only and "`" in token.content:  # would pair with a neighbour's on a joined line
+            problems.append(Problem(path, line, field, "stray '`' (unclosed code span?); write \\` for a backtick"))
         elif kind == "text" and "$" in token.content:
             problems.append(Problem(path, line, field, "stray '$' (unclosed math?); write \\$ for a dollar sign"))
         elif kind in ("math_inline", "math_block", "math_block_label"):

@@ -16,7 +16,7 @@ from .errors import ContentErrors, Problem, clip, cut, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, Refused, inside, read_bounded
 from .media import MEDIA_DIR, SUFFIXES, MediaReader
-from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source
+from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source, URL_PATTERN
 
 SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
 TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", ANKI_LOCK}
@@ -114,6 +114,9 @@ def _describe(error: dict[str, Any]) -> str:
     if kind.endswith("_type") and not isinstance(value, (dict, list)):
         hint = " (quote the value)" if isinstance(value, (int, float, bool)) or value is None else ""
         return f"{error['msg'].lower()}, got {type(value).__name__} {clip(value)}{hint}"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == URL_PATTERN:
+        return (f"{clip(value)} is not a plain https URL: https://, a host name, then no spaces, quotes, '<', '>', "
+                "'[', ']', backslashes or backticks, and '%' only before two hex digits (%-encode the rest)")
     if kind == "string_pattern_mismatch":
         return f"{clip(value)} does not match {error.get('ctx', {}).get('pattern', '')}"
     return cut(error["msg"], 200)

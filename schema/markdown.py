@@ -98,13 +98,13 @@ def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
 def walk_lines(tokens: list[Token]) -> Iterator[tuple[Token, Token | None, int]]:
     """Yield (token, enclosing block token, 0-based line in the text) for every token: the
     block's first line plus the line breaks before the token inside its paragraph."""
-    for token, parent in walk(tokens):
-        block = parent or token
-        line = block.map[0] if block.map else 0
-        if parent is not None and parent.map and parent.children:
-            index = parent.children.index(token)
-            line += sum(1 for c in parent.children[:index] if c.type in ("softbreak", "hardbreak"))
-        yield token, parent, line
+    for token in tokens:
+        line = token.map[0] if token.map else 0
+        yield token, None, line
+        for child in token.children or []:  # one pass, counting breaks: linear in the tokens
+            yield child, token, line
+            if token.map and child.type in ("softbreak", "hardbreak"):
+                line += 1
 
 
 def alt_text(image: Token) -> str:

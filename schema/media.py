@@ -145,7 +145,6 @@ class MediaReader:
         self.root = root
         self.files: dict[str, Media] = {}
         self.failed: dict[str, str] = {}
-        self.labels: dict[str, tuple[str, str]] = {}  # reference label -> (target, file defining it)
 
     @property
     def total_bytes(self) -> int:
@@ -167,24 +166,6 @@ class MediaReader:
                     self.files[key] = media
             if key in self.failed:
                 problems.append(Problem(shown, first_line + line, "answer", self.failed[key]))
-        return problems + self.label_clashes(question, shown, first_line)
-
-    def label_clashes(self, question: Question, shown: str, first_line: int) -> list[Problem]:
-        """A reference label defined in two answers with different targets: the README joins
-        every answer into one document, where the first definition would win for both."""
-        if "]:" not in question.answer:
-            return []
-        env: dict = {}
-        VALIDATOR.parse(question.answer, env)
-        problems = []
-        for label, ref in env.get("references", {}).items():
-            href = str(ref["href"])
-            target = href if REMOTE.match(href) or not SAFE_SRC.match(href) else media_key(question.file, href)
-            other = self.labels.setdefault(label, (target, shown))
-            if other[0] != target:
-                line = first_line + (ref.get("map") or [0])[0]
-                problems.append(Problem(shown, line, "answer", f"reference [{label.lower()}] is defined differently in {other[1]}; "
-                                        "the README joins all answers, so give this one another name"))
         return problems
 
 

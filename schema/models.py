@@ -1,6 +1,7 @@
 """Pydantic models of the corpus: metadata, sources, sections and questions (all frozen)."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -15,6 +16,19 @@ Slug = Annotated[
 ]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+# A source's URL: https, a host name (and port), then RFC 3986 characters only, none of which
+# can end a Markdown link or an HTML attribute early; parentheses are percent-encoded on output.
+URL_PATTERN = r"^https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#](?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~:/?#@!$&*+,;=()-])*)?$"
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9._~:/?#@!$&*+,;=%-]")
+
+
+def safe_url(url: str) -> str:
+    """A URL with every character outside a conservative RFC 3986 set (parentheses, quotes,
+    spaces, `<`, `>`, backslash, backtick, non-ASCII) percent-encoded as UTF-8, so it can be a
+    Markdown link destination or an HTML attribute as it is (idempotent)."""
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), url)
+
 
 MAX_SHORT_ANSWER = 600
 MAX_MTIME = 253_402_300_799  # 9999-12-31T23:59:59Z: later times overflow dates in Anki and in Python
@@ -62,14 +76,16 @@ class Source(Strict):
     arxiv: Annotated[str, StringConstraints(pattern=r"^\d{4}\.\d{4,5}$")] | None = Field(
         default=None, description="arXiv identifier, e.g. 1706.03762 (this or `url` is required unless `sources: optional`)"
     )
-    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=500)] | None = Field(
-        default=None, description="Link for works without an arXiv id (https only)"
+    url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=500)] | None = Field(
+        default=None, description="Link for works without an arXiv id: https only, a host name, then only RFC 3986 "
+                                  "characters (no spaces, quotes, `<`, `>`, `[`, `]`, backslashes or backticks; `%` "
+                                  "followed by two hex digits)"
     )
 
     @property
     def link(self) -> str:
         """Where to read the work: the arXiv abstract page, else the URL, else '' (no link)."""
-        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else (self.url or "")
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else safe_url(self.url or "")
 
     @property
     def citation(self) -> str:

@@ -29,7 +29,7 @@ SVG = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- a test diagram -->\n'
        b'<text x="120" y="55" font-size="26" font-family="DejaVu Sans" text-anchor="middle" fill="#fff">QKV flow</text>'
        b'<script>alert("svg")</script></svg>\n')
 BODY = ("A detailed answer.\n\n![A red box](../media/box.png)\n\n"
-        "The flow, by reference: ![Query, key and value][flow].\n\n[flow]: ../media/flow.svg\n")
+        "The flow: ![Query, key and value](../media/flow.svg).\n")
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -110,7 +110,7 @@ def test_readme_links_each_image_by_its_path_from_the_readme(pictured: Path, tmp
     corpus = load_corpus(pictured)
     assert "![A red box](content/media/box.png)" in readme.render(corpus)["README.md"].decode()
     exported = json.loads((out / "tiny.json").read_text(encoding="utf-8"))["sections"][0]["questions"][0]["answer"]
-    assert "![A red box](media/box.png)" in exported and "[flow]: media/flow.svg" in exported
+    assert "![A red box](media/box.png)" in exported and "![Query, key and value](media/flow.svg)" in exported
 
 
 def test_readme_escapes_a_content_folder_path_with_spaces(pictured: Path):
@@ -272,7 +272,7 @@ CASES = {
     "remote http": (image_case("One.\nTwo ![A box](http://example.com/x.png)"), 9,
                     "remote images are never fetched: 'http://example.com/x.png'; copy the file into media/"),
     "remote data URI": (image_case("![A box](data:image/png;base64,iVBORw0KGgo=)"), 8, "remote images are never fetched"),
-    "remote by reference": (image_case("![A box][r]\n\n[r]: https://example.com/x.png"), 8, "remote images are never fetched"),
+    "by reference": (image_case("![A box][r]\n\n[r]: ../media/box.png", {"media/box.png": PNG}), 10, "reference definitions are not allowed ([r]: ...)"),
     "odd characters": (image_case("![A box](<../media/my box.png>)", {"media/my box.png": PNG}), 8,
                        "may use only letters, digits, '.', '_', '-' and '/'"),
     "hidden file": (image_case("![A box](../.secret/box.png)", {".secret/box.png": PNG}), 8, "is hidden"),
@@ -318,12 +318,13 @@ def test_symlink_out_of_the_content_folder_is_refused(tiny: Path, tmp_path: Path
     assert any(str(p).startswith(f"{Q}:10: answer: media/link.png resolves outside the content folder") for p in caught.value.problems), str(caught.value)
 
 
-def test_reference_labels_may_not_clash_across_answers(pictured: Path, monkeypatch):
+def test_an_answer_cannot_use_an_image_another_answer_defines(pictured: Path, monkeypatch):
+    # the README joins every answer, so reference definitions are refused outright (with the remedy)
     (pictured / "media" / "other.svg").write_bytes(SVG)
     second = pictured / "01-basics" / "02-second.md"
     second.write_text(second.read_text(encoding="utf-8") + "\n![Another flow][flow]\n\n[flow]: ../media/other.svg\n", encoding="utf-8")
     monkeypatch.chdir(pictured)
-    with pytest.raises(ContentErrors, match=r"reference \[flow\] is defined differently in 01-basics/01-first.md") as caught:
+    with pytest.raises(ContentErrors, match=r"reference definitions are not allowed \(\[flow\]: \.\.\.\); write the link or image inline") as caught:
         load_corpus(Path("."))
     assert str(caught.value.problems[0]).startswith("01-basics/02-second.md:13: answer:")
 

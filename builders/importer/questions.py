@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from schema.checks import markdown_problems
-from schema.models import LEVELS, MAX_SHORT_ANSWER
+from schema.models import LEVELS, MAX_SHORT_ANSWER, safe_url
 
 from ..slugger import slug
 from .answers import split_short
@@ -180,7 +180,7 @@ def build_questions(outline: Outline, text: str, legacy: Path, options: ImportOp
     imported.notes = list(outline.notes)
     origin_id = "origin"
     source = options.source or legacy.name
-    imported.sources[origin_id] = {"title": source} if not source.startswith("https://") else {"title": legacy.name, "url": source}
+    imported.sources[origin_id] = {"title": source} if not source.startswith("https://") else {"title": legacy.name, "url": safe_url(source)}
     sections: dict[int, dict] = {}
     for raw in outline.questions:
         key = raw.sections[0].line if raw.sections else -1
@@ -320,9 +320,9 @@ def _sources(imported: Imported, lines: list[str]) -> list[str]:
             authors, year, title, url = match.group("authors", "year", "title", "url")
             arxiv = ARXIV.search(url)
             base = slug(re.sub(r"[^A-Za-z ]", " ", authors.split(",")[0].split(" et al")[0]).strip().split(" ")[-1] or "source") + year
-            unescape = lambda t: re.sub(r"\\([\\`*_\[\]<>#|$~])", r"\1", t)  # noqa: E731
+            unescape = lambda t: re.sub(r"\\([\\`*_\[\]<>#|$~&])", r"\1", t)  # noqa: E731
             entry = {"authors": unescape(authors), "title": unescape(title.rstrip(".")), "year": int(year)}
-            entry.update({"arxiv": arxiv.group(1)} if arxiv else {"url": url})
+            entry.update({"arxiv": arxiv.group(1)} if arxiv else {"url": safe_url(url)})
             sid, n = base, 1
             while sid in imported.sources and imported.sources[sid] != entry:
                 n += 1
