@@ -41,6 +41,22 @@ def allowed(line: str, index: int) -> bool:
     return False
 
 
+def forbidden(line: str, index: int) -> bool:
+    """Whether the character at `index` is one no text field may hold (see hidden_characters)."""
+    char = line[index]
+    category = unicodedata.category(char)
+    if char == "\t":
+        return False
+    return category == "Cc" or char in BIDI or (category in ("Cf", "Zl", "Zp") or char in INVISIBLE) and not allowed(line, index)
+
+
+def without_hidden(text: str) -> str:
+    """The text with every forbidden character removed (for importers: `check` refuses them)."""
+    if text.isascii() and text.replace("\t", " ").replace("\n", " ").isprintable():
+        return text
+    return "\n".join("".join(c for i, c in enumerate(line) if not forbidden(line, i)) for line in text.split("\n"))
+
+
 def hidden_characters(line: str) -> list[str]:
     """One message per distinct forbidden character of a line, naming its code point and
     column: C0/C1 controls (tab allowed), bidi embeddings, overrides, isolates and marks, and

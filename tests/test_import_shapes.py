@@ -232,3 +232,15 @@ def test_hostile_lines_import_in_bounded_time(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert "questions: 15 basic" in result.stdout
+
+
+def test_reference_style_links_become_inline_and_their_definitions_go(run, tmp_path):
+    legacy = tmp_path / "refs.md"
+    legacy.write_text("# Refs\n\n## S\n\n### What is a reference?\n\nSee [the spec][spec] and [CommonMark], not `[spec]` in code.\n\n"
+                      "[spec]: https://spec.example/0.31/ \"Spec\"\n[CommonMark]: <https://commonmark.example>\n\n"
+                      "```text\n[spec]: https://keep.example/\n```\n", encoding="utf-8")
+    code, out, _ = run("import", str(legacy), "--into", str(tmp_path / "c"))
+    assert code == 0 and "reference definitions removed (their links made inline): 2" in out
+    q = load_corpus(tmp_path / "c").published[0]
+    assert q.short_answer == "See [the spec](https://spec.example/0.31/) and [CommonMark](https://commonmark.example), not `[spec]` in code."
+    assert q.answer == "```text\n[spec]: https://keep.example/\n```"

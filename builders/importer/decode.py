@@ -6,6 +6,7 @@ import unicodedata
 import ftfy
 
 from schema.checks import SINGLE_BYTE_CODECS, is_mojibake
+from schema.unicode_rules import without_hidden
 
 
 class ImportError_(Exception):
@@ -43,4 +44,8 @@ def decode(data: bytes, name: str) -> tuple[str, list[tuple[str, str]]]:
             if fixed != line:
                 repairs.append(("mojibake", f"line {number}: repaired mojibake with ftfy: “{line.strip()[:40]}” -> “{fixed.strip()[:40]}”"))
                 lines[number - 1] = fixed
-    return unicodedata.normalize("NFC", "\n".join(lines)), repairs
+    text = unicodedata.normalize("NFC", "\n".join(lines))
+    clean = without_hidden(text)
+    if clean != text:  # soft hyphens, zero-width spaces, bidi overrides, controls: `check` refuses them
+        repairs.append(("invisible and control characters removed", f"{len(text) - len(clean)} characters"))
+    return clean, repairs

@@ -32,7 +32,7 @@ def prepare(text: str) -> tuple[str, Counter, set[int]]:
             lines[0] = f"# {title}"
         done["YAML front matter skipped"] += 1
     text = _without_comments("\n".join(lines), done)
-    lines = text.split("\n")
+    lines = _inline_references(text.split("\n"), done)
     fence = None
     summaries: set[int] = set()
     for index, line in enumerate(lines):
@@ -48,6 +48,46 @@ def prepare(text: str) -> tuple[str, Counter, set[int]]:
         if "<summary" in line.lower() and lines[index].startswith("**"):
             summaries.add(index)
     return "\n".join(lines), done, summaries
+
+
+DEFINITION = re.compile(r"^ {0,3}\[([^\]\n]{1,500})\]:[ \t]*<?([^\s<>]{1,2000})>?(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$")
+REFERENCE = re.compile(r"\[([^\[\]\n]{1,500})\](?:\[([^\[\]\n]{0,500})\]|(?![(:\[]))")
+
+
+def _inline_references(lines: list[str], done: Counter) -> list[str]:
+    """Reference-style links and images (`[text][label]`, `[label]` with `[label]: url` elsewhere)
+    become inline ones and the definitions go: content may not define references (an answer
+    could otherwise serve a link to another one in the README)."""
+    targets: dict[str, str] = {}
+    fence = None
+    for index, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence or opening:
+            fence = None if fence and opening and opening.group(1)[0] == fence[0] else (fence or opening.group(1))
+            continue
+        definition = DEFINITION.match(line)
+        if definition:
+            targets.setdefault(" ".join(definition.group(1).casefold().split()), definition.group(2))
+            lines[index] = ""
+            done["reference definitions removed (their links made inline)"] += 1
+    if not targets:
+        return lines
+    from .cleanup import _masked
+
+    def inline(match: re.Match) -> str:
+        label = match.group(2) if match.group(2) else match.group(1)
+        url = targets.get(" ".join(label.casefold().split()))
+        return f"[{match.group(1)}]({url})" if url else match.group(0)
+
+    fence = None
+    for index, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence or opening:
+            fence = None if fence and opening and opening.group(1)[0] == fence[0] else (fence or opening.group(1))
+            continue
+        if "[" in line:
+            lines[index] = _masked(line, lambda part: REFERENCE.sub(inline, part))
+    return lines
 
 
 def _without_comments(text: str, done: Counter) -> str:

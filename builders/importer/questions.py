@@ -16,7 +16,7 @@ from schema.models import LEVELS, MAX_SHORT_ANSWER, safe_url
 
 from ..slugger import slug
 from .answers import split_short
-from .cleanup import clean_markdown, drop_answer_label, is_placeholder, lint_style
+from .cleanup import clean_markdown, drop_answer_label, is_placeholder, lint_style, protected_spans
 from .levels import heading_level
 from .document import Outline, strip_number
 from .decode import ImportError_, decode
@@ -126,9 +126,21 @@ def clean_question(text: str, done: Counter, limit: int = 300) -> str:
     text = re.sub(r"(?<![\\$])\$([^$\n]+)\$", lambda m: "`" + m.group(1).replace("`", "") + "`", text)
     text = re.sub(r"^(\*\*|__)(.*)\1$", r"\2", text.strip()).strip(" :")
     text = " ".join(re.sub(r"(?<![\w`]):[a-z0-9_+-]+:(?![\w`])", "", text).split())
-    text = re.sub(r"(?<=[^.])[.,;:!]+$|(?<=\w)\.$", "", text)  # a heading ends without punctuation (markdownlint MD026); '?' stays
+    text = re.sub(r"(?<=[^.])[.,;:!]+$|(?<=\w)\.$", "", text)
+    spans = protected_spans(text)  # a backtick that opens no code span is escaped (it would pair with a neighbour's)
+    text = "".join(part if index % 2 else re.sub(r"(?<!\\)`", r"\\`", part)
+                   for index, part in enumerate(_split_at(text, spans)))  # a heading ends without punctuation (markdownlint MD026); '?' stays
     text = text.replace("\\$", "$").replace("$", "\\$") if "$" in text else text
     return text[:limit].strip()
+
+
+def _split_at(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """text cut into [outside, span, outside, span, ..., outside]."""
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], text[start:end]]
+        last = end
+    return parts + [text[last:]]
 
 
 def _marked_parts(body: str) -> tuple[str | None, str, list[str], str]:
@@ -163,7 +175,7 @@ def _marked_parts(body: str) -> tuple[str | None, str, list[str], str]:
 
 
 PLAIN_PROSE = re.compile(r"[A-Za-z0-9 \n.,;:'\"()?!%/=@-]*")  # ASCII prose no content rule can object to
-MARKUP_LINE = re.compile(r"^\s*(?:[-=]{2,}\s*$|[-+*]\s|\d+[.)]\s)", re.M)
+MARKUP_LINE = re.compile(r"^\s*(?:[-=]{1,}\s*$|[-+*](?:\s|$)|\d+[.)](?:\s|$)|#)", re.M)
 
 
 def _fits(markdown: str, **options: bool) -> bool:
@@ -303,6 +315,7 @@ def _valid(short: str, answer: str, done: Counter) -> tuple[str, str]:
     if short and (len(short) > MAX_SHORT_ANSWER or not _fits(short, single_paragraph=True)):
         done["short answers kept as plain text (could not be normalised)"] += 1
         short = re.sub(r"([\\`*_\[\]<>#|$~])", r"\\\1", " ".join(short.split()))[:MAX_SHORT_ANSWER].rsplit(" ", 1)[0]
+        short = re.sub(r"^(\d+)([.)])", r"\1\\\2", re.sub(r"^([-+=])", r"\\\1", short))  # not a list or an underline
         if not _fits(short, single_paragraph=True):
             short = ""
     if answer and not _fits(answer, allow_images=True):
