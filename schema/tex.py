@@ -6,16 +6,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import cache
+from .limits import MAX_FORMULA_CHARS, MAX_RENDERED_CHARS, formula_problem
 
 KATEX_JS = Path(__file__).parent / "vendor" / "katex.min.js"
-MAX_FORMULA_CHARS = 4000
+KATEX_SECONDS = 2.0  # time budget of one formula in KaTeX (the guide's slowest takes a few ms)
+TIMED_OUT = "formula takes KaTeX"
+__all__ = ["MAX_FORMULA_CHARS", "tex_errors"]
 
 _CHECK_FN = """
 function studykitCheck(tex, display) {
   try {
-    katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'error',
-                               trust: false, maxExpand: 1000, maxSize: 100});
-    return '';
+    var markup = katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'error',
+                                            trust: false, maxExpand: 1000, maxSize: 100});
+    return markup.length > LIMIT ? 'formula draws ' + markup.length + ' characters of markup (limit LIMIT)' : '';
   } catch (e) {
     return String(e.message || e);
   }
@@ -23,7 +26,7 @@ function studykitCheck(tex, display) {
 function studykitCheckAll(items) {
   return items.map(function (item) { return studykitCheck(item[0], item[1]); });
 }
-"""
+""".replace("LIMIT", str(MAX_RENDERED_CHARS))
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +60,8 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
     for tex, display in dict.fromkeys(formulas):
         if (tex, display) in _VERDICTS:
             continue
-        if len(tex) > MAX_FORMULA_CHARS:
-            _VERDICTS[tex, display] = f"formula is {len(tex)} characters long (limit {MAX_FORMULA_CHARS})"
+        if refused := formula_problem(tex):
+            _VERDICTS[tex, display] = refused
         elif not tex.strip():
             _VERDICTS[tex, display] = "empty formula"
         elif (cached := cache.read("katex", _digest(tex, display))) is not None:
@@ -66,12 +69,33 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
         else:
             todo.append((tex, display))
     if todo:
-        messages = _context().call("studykitCheckAll", [[tex, display] for tex, display in todo])
+        messages = _katex(todo)
         for (tex, display), message in zip(todo, messages, strict=True):
             message = _whole_characters(message.removeprefix("KaTeX parse error: "))
             _VERDICTS[tex, display] = message
-            cache.write("katex", _digest(tex, display), message)
+            if not message.startswith(TIMED_OUT):  # a busy machine's verdict, not the formula's
+                cache.write("katex", _digest(tex, display), message)
     return [_VERDICTS[formula] for formula in formulas]
+
+
+def _katex(todo: list[tuple[str, bool]]) -> list[str]:
+    """KaTeX's verdicts, under a time budget: all formulas in one call, and if that runs out of
+    time, one call per formula, each with its own budget."""
+    from py_mini_racer import JSTimeoutException
+
+    context = _context()
+    try:
+        return context.call("studykitCheckAll", [[tex, display] for tex, display in todo],
+                            timeout_sec=KATEX_SECONDS * (1 + len(todo) / 100))
+    except JSTimeoutException:
+        pass
+    messages = []
+    for tex, display in todo:
+        try:
+            messages.append(context.call("studykitCheck", tex, display, timeout_sec=KATEX_SECONDS))
+        except JSTimeoutException:
+            messages.append(f"{TIMED_OUT} over {KATEX_SECONDS:g} s; simplify it")
+    return messages
 
 
 def _whole_characters(message: str) -> str:
