@@ -46,7 +46,7 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # again and again: a __del__ may swallow one
     try:
         yield
     finally:
@@ -107,5 +107,5 @@ def reported(render: Callable[P, R]) -> Callable[P, R]:
 
 
 def _quote(tex: str) -> str:
-    short = " ".join(tex.split())
-    return repr(short if len(short) <= 60 else short[:57] + "...")
+    short = " ".join(tex.split())  # check refused control characters already
+    return "`" + (short if len(short) <= 60 else short[:57] + "...") + "`"

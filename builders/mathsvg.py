@@ -71,7 +71,7 @@ _TEXT_SAFE = re.compile(r"[A-Za-z0-9 .,:;!?'()\[\]/+=*-]")
 
 
 def _text_safe(tex: str) -> str:
-    """`tex` with every text argument (and \verb) as plain characters: commands inside dropped
+    r"""`tex` with every text argument (and \verb) as plain characters: commands inside dropped
     (a few named characters kept), `\&` as `&`, and each special character as a reference."""
     tex = _VERB.sub(lambda m: r"\texttt{" + re.sub(r"([\\{}])", r"\\\1", m.group(2)) + "}", tex)
     out, index = [], 0

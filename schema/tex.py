@@ -14,19 +14,19 @@ TIMED_OUT = "formula takes KaTeX"
 __all__ = ["MAX_FORMULA_CHARS", "tex_errors"]
 
 _CHECK_FN = """
-function studykitCheck(tex, display) {
+function studykitCheck(tex, display, limit) {
   try {
     var markup = katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'error',
                                             trust: false, maxExpand: 1000, maxSize: 100});
-    return markup.length > LIMIT ? 'formula draws ' + markup.length + ' characters of markup (limit LIMIT)' : '';
+    return markup.length > limit ? 'formula draws ' + markup.length + ' characters of markup (limit ' + limit + ')' : '';
   } catch (e) {
     return String(e.message || e);
   }
 }
-function studykitCheckAll(items) {
-  return items.map(function (item) { return studykitCheck(item[0], item[1]); });
+function studykitCheckAll(items, limit) {
+  return items.map(function (item) { return studykitCheck(item[0], item[1], limit); });
 }
-""".replace("LIMIT", str(MAX_RENDERED_CHARS))
+"""
 
 
 @lru_cache(maxsize=1)
@@ -85,14 +85,14 @@ def _katex(todo: list[tuple[str, bool]]) -> list[str]:
 
     context = _context()
     try:
-        return context.call("studykitCheckAll", [[tex, display] for tex, display in todo],
+        return context.call("studykitCheckAll", [[tex, display] for tex, display in todo], MAX_RENDERED_CHARS,
                             timeout_sec=KATEX_SECONDS * (1 + len(todo) / 100))
     except JSTimeoutException:
         pass
     messages = []
     for tex, display in todo:
         try:
-            messages.append(context.call("studykitCheck", tex, display, timeout_sec=KATEX_SECONDS))
+            messages.append(context.call("studykitCheck", tex, display, MAX_RENDERED_CHARS, timeout_sec=KATEX_SECONDS))
         except JSTimeoutException:
             messages.append(f"{TIMED_OUT} over {KATEX_SECONDS:g} s; simplify it")
     return messages
@@ -105,4 +105,4 @@ def _whole_characters(message: str) -> str:
 
 
 def _digest(tex: str, display: bool) -> str:
-    return cache.key("katex", KATEX_VERSION, str(display), tex)
+    return cache.key("katex", KATEX_VERSION, str(MAX_RENDERED_CHARS), str(display), tex)
