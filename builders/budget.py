@@ -43,10 +43,14 @@ def time_budget(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum, frame) -> None:  # noqa: ANN001
+        while frame is not None:  # an exception in a finaliser would be printed and lost: wait for the next alarm
+            if frame.f_code.co_name == "__del__":
+                return
+            frame = frame.f_back
         raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # again and again: a __del__ may swallow one
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # then every 50 ms until one lands
     try:
         yield
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from .limits import MAX_FORMULA_CHARS, MAX_RENDERED_CHARS, formula_problem
 
 KATEX_JS = Path(__file__).parent / "vendor" / "katex.min.js"
 KATEX_SECONDS = 2.0  # time budget of one formula in KaTeX (the guide's slowest takes a few ms)
+KATEX_TOTAL_SECONDS = 30.0  # and of all formulas retried one by one after a batch ran out of time
 TIMED_OUT = "formula takes KaTeX"
 __all__ = ["MAX_FORMULA_CHARS", "tex_errors"]
 
@@ -80,7 +82,7 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
 
 def _katex(todo: list[tuple[str, bool]]) -> list[str]:
     """KaTeX's verdicts, under a time budget: all formulas in one call, and if that runs out of
-    time, one call per formula, each with its own budget."""
+    time, one call per formula, each with its own budget, until the total budget is spent."""
     from py_mini_racer import JSTimeoutException
 
     context = _context()
@@ -90,7 +92,11 @@ def _katex(todo: list[tuple[str, bool]]) -> list[str]:
     except JSTimeoutException:
         pass
     messages = []
+    deadline = time.monotonic() + KATEX_TOTAL_SECONDS
     for tex, display in todo:
+        if time.monotonic() > deadline:
+            messages.append(f"{TIMED_OUT} too long: its budget of {KATEX_TOTAL_SECONDS:g} s was spent on slower formulas; simplify those")
+            continue
         try:
             messages.append(context.call("studykitCheck", tex, display, MAX_RENDERED_CHARS, timeout_sec=KATEX_SECONDS))
         except JSTimeoutException:

@@ -88,6 +88,18 @@ def test_katex_runs_under_a_time_budget(monkeypatch):
     assert errors[0] == "formula takes KaTeX over 0.3 s; simplify it" and errors[1] == ""
 
 
+def test_katex_total_time_is_bounded(monkeypatch):
+    monkeypatch.setattr(limits, "MACROS", frozenset())
+    monkeypatch.setattr(tex, "KATEX_SECONDS", 0.3)
+    monkeypatch.setattr(tex, "KATEX_TOTAL_SECONDS", 0.5)
+    slow = ["\\def\\b{" + "x" * 1000 + "}" + "\\b" * 300 + unique(f"y{i}") for i in range(6)]
+    start = time.monotonic()
+    errors = tex.tex_errors([(formula, True) for formula in slow])
+    assert time.monotonic() - start < 10
+    assert errors[0] == "formula takes KaTeX over 0.3 s; simplify it"
+    assert errors[-1].startswith("formula takes KaTeX too long: its budget of 0.5 s was spent")
+
+
 def test_katex_markup_size_is_bounded(monkeypatch):
     monkeypatch.setattr(tex, "MAX_RENDERED_CHARS", 1000)
     errors = tex.tex_errors([(unique("x" * 200), False), (unique("x"), False)])
@@ -199,3 +211,21 @@ def test_weasyprint_recursion_names_the_most_nested_answer(tiny, run, monkeypatc
     monkeypatch.setattr(pdf, "render_pdf", recurse)
     err = fails_cleanly(run, "build", "pdf", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"))
     assert f"Error: {path}: answer: an output could not be drawn: its Markdown (nested " in err
+
+
+def test_time_budget_never_raises_inside_a_finaliser(monkeypatch):
+    ignored = []
+    monkeypatch.setattr("sys.unraisablehook", ignored.append)
+
+    class SlowToDelete:
+        def __del__(self) -> None:
+            time.sleep(0.002)  # about half the alarms land here
+
+    start = time.monotonic()
+    with pytest.raises(budget._OutOfTime), budget.time_budget(0.1):
+        while time.monotonic() - start < 5:
+            SlowToDelete()
+            busy = time.monotonic()
+            while time.monotonic() - busy < 0.002:
+                pass
+    assert time.monotonic() - start < 2 and ignored == []
