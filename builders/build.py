@@ -17,7 +17,7 @@ from schema.errors import display_path
 from schema.markdown import formulas
 from schema.export import export_json_schema
 
-from . import anki, freshness, renderlog
+from . import anki, budget, freshness, renderlog
 from .formats import FORMATS
 from .output import Staging
 from .progress import Progress, log
@@ -136,6 +136,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 Results = dict[Job, dict[str, bytes]]
 
 
+@budget.reported
 def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> tuple[Results, list[renderlog.Warning_]]:
     """Render jobs. With more than one worker, the formulas missing from the math cache are
     first rendered by all workers together, then the PDFs go to the workers while the quick

@@ -11,6 +11,7 @@ import ziamath
 from schema import cache
 
 from . import ziamath_speedups
+from .budget import guarded
 
 ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
 ziamath.config.precision = 1
@@ -32,13 +33,17 @@ def formula_svg(tex: str, display: bool) -> str:
     cached = cache.read("math", digest)
     if cached is not None:
         return cached
-    svg = _render(tex, display)
+    with guarded(tex, display):
+        svg = _render(tex, display)
     cache.write("math", digest, svg)
     return svg
 
 
 def _digest(tex: str, display: bool) -> str:
-    return cache.key(ZIAMATH, str(display), tex)
+    """The cache key: ziamath's options and the TeX, plus what ziamath is given when that differs
+    (text arguments rewritten), so formulas drawn before that rewrite keep their entries."""
+    safe = _text_safe(tex)
+    return cache.key(ZIAMATH, str(display), tex, *([safe] if safe != tex else []))
 
 
 def uncached(formulas: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
@@ -54,8 +59,46 @@ def render_formulas(formulas: list[tuple[str, bool]]) -> int:
     return len(formulas)
 
 
+# Text-mode arguments reach ziamath's MathML as raw characters (latex2mathml copies them), so
+# they are rewritten to plain text with every special character as an XML character reference.
+_TEXT_COMMAND = re.compile(r"\\(?:text(?:rm|bf|it|tt|sf|up|md|normal)?|emph|mbox|hbox)\s*\{")
+_VERB = re.compile(r"\\verb\*?([^A-Za-z\s])(.*?)\1", re.DOTALL)
+_TEXT_PIECE = re.compile(r"\\([A-Za-z]+)\s*|\\(.)|([{}])|(.)", re.DOTALL)
+_TEXT_WORDS = {"textless": "<", "textgreater": ">", "textbackslash": "\\", "textasciitilde": "~",
+               "textasciicircum": "^", "textbar": "|", "textbraceleft": "{", "textbraceright": "}",
+               "textunderscore": "_", "textdollar": "$", "textendash": "\u2013", "textemdash": "\u2014"}
+_TEXT_SAFE = re.compile(r"[A-Za-z0-9 .,:;!?'()\[\]/+=*-]")
+
+
+def _text_safe(tex: str) -> str:
+    r"""`tex` with every text argument (and \verb) as plain characters: commands inside dropped
+    (a few named characters kept), `\&` as `&`, and each special character as a reference."""
+    tex = _VERB.sub(lambda m: r"\texttt{" + re.sub(r"([\\{}])", r"\\\1", m.group(2)) + "}", tex)
+    out, index = [], 0
+    while (match := _TEXT_COMMAND.search(tex, index)) is not None:
+        out.append(tex[index:match.end()])
+        depth, chars = 1, []
+        for piece in _TEXT_PIECE.finditer(tex, match.end()):
+            word, escaped, brace, char = piece.groups()
+            index = piece.end()
+            if brace:
+                depth += 1 if brace == "{" else -1
+                if not depth:
+                    break
+            elif word:
+                chars.append(_TEXT_WORDS.get(word, ""))
+            elif escaped is not None:
+                chars.append(" " if escaped == "\\" else escaped)
+            else:
+                chars.append("\u00a0" if char == "~" else char)
+        else:
+            index = len(tex)
+        out += ["".join(c if _TEXT_SAFE.fullmatch(c) else f"&#{ord(c)};" for c in "".join(chars)), "}"]
+    return "".join(out) + tex[index:]
+
+
 def _render(tex: str, display: bool) -> str:
-    svg = ziamath.Latex(tex, size=SIZE, inline=not display).svg()
+    svg = ziamath.Latex(_text_safe(tex), size=SIZE, inline=not display).svg()
     match = _VIEWBOX.search(svg)
     if not match:
         raise ValueError(f"ziamath returned no viewBox for {tex!r}")

@@ -5,6 +5,7 @@ import re
 
 from .bounds import bound_problems, definition_problems
 from .errors import Problem
+from .render_limits import MAX_MARKDOWN_DEPTH, markdown_depth
 from .unicode_rules import hidden_characters
 from .markdown import VALIDATOR, alt_text, headings, walk_lines
 from .media import MEDIA_DIR, REMOTE, SAFE_SRC, rewrite_is_exact
@@ -69,6 +70,9 @@ def markdown_problems(
     except RecursionError:
         return problems + [Problem(path, first_line, field, "Markdown is nested too deeply")]
     problems += definition_problems(env, path, field, first_line)
+    depth, offset = markdown_depth(tokens)
+    if depth > MAX_MARKDOWN_DEPTH:
+        problems.append(Problem(path, first_line + offset, field, f"Markdown is nested {depth} deep (limit {MAX_MARKDOWN_DEPTH}: emphasis, links, lists and quotes inside each other)"))
     paragraphs = 0
     formulas = []  # (where its problem goes in the list, line, tex, display): checked together below
     for token, parent, offset in walk_lines(tokens):
@@ -115,7 +119,8 @@ def markdown_problems(
     errors = tex_errors([(tex, display) for _, _, tex, display in formulas])
     for (position, line, _, _), error in reversed(list(zip(formulas, errors))):
         if error:
-            problems.insert(position, Problem(path, line, field, f"formula does not parse: {error}"))
+            prefix = "" if error.startswith("formula ") else "formula does not parse: "  # a limit's own message
+            problems.insert(position, Problem(path, line, field, prefix + error))
     if single_paragraph and paragraphs > 1:
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
     if allow_images and "![" in markdown and not rewrite_is_exact(markdown):

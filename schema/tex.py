@@ -6,27 +6,32 @@ import atexit
 import json
 import signal
 import threading
+import time
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
 from . import cache
+from .render_limits import MAX_FORMULA_CHARS, MAX_RENDERED_CHARS, formula_problem
 
 KATEX_JS = Path(__file__).parent / "vendor" / "katex.min.js"
-MAX_FORMULA_CHARS = 4000
+KATEX_SECONDS = 2.0  # time budget of one formula in KaTeX (the guide's slowest takes a few ms)
+KATEX_TOTAL_SECONDS = 30.0  # and of all formulas retried one by one after a batch ran out of time
+TIMED_OUT = "formula takes KaTeX"
+__all__ = ["MAX_FORMULA_CHARS", "tex_errors"]
 
 _CHECK_FN = """
-function studykitCheck(tex, display) {
+function studykitCheck(tex, display, limit) {
   try {
-    katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'error',
-                               trust: false, maxExpand: 1000, maxSize: 100});
-    return '';
+    var markup = katex.renderToString(tex, {throwOnError: true, displayMode: display, strict: 'error',
+                                            trust: false, maxExpand: 1000, maxSize: 100});
+    return markup.length > limit ? 'formula draws ' + markup.length + ' characters of markup (limit ' + limit + ')' : '';
   } catch (e) {
     return String(e.message || e);
   }
 }
-function studykitCheckAll(items) {
-  return items.map(function (item) { return studykitCheck(item[0], item[1]); });
+function studykitCheckAll(items, limit) {
+  return items.map(function (item) { return studykitCheck(item[0], item[1], limit); });
 }
 """
 
@@ -50,12 +55,13 @@ def _context():
     return ctx
 
 
-def _eval(ctx, code: str) -> object:  # noqa: ANN001 - a py_mini_racer.MiniRacer
-    """`ctx.eval(code)`, except that an interrupt (Ctrl-C, SIGTERM) stops the script and waits
-    for V8 to let go of it before propagating: a script left running calls back into the event
-    loop after `close()` has shut it, which prints "Exception ignored ... Event loop is closed"."""
+def _eval(ctx, code: str, timeout: float | None = None) -> object:  # noqa: ANN001 - a py_mini_racer.MiniRacer
+    """`ctx.eval(code)`, except that an interrupt (Ctrl-C, SIGTERM) or the time-out (TimeoutError)
+    stops the script and waits for V8 to let go of it before propagating: a script left running
+    calls back into the event loop after `close()` has shut it, which prints "Exception ignored
+    ... Event loop is closed"."""
     loop = ctx._ctx.event_loop  # noqa: SLF001 - MiniRacer's own loop thread
-    future = asyncio.run_coroutine_threadsafe(ctx.eval_cancelable(code), loop)
+    future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(ctx.eval_cancelable(code), timeout), loop)
     try:
         return future.result()
     except BaseException:
@@ -95,8 +101,8 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
     for tex, display in dict.fromkeys(formulas):
         if (tex, display) in _VERDICTS:
             continue
-        if len(tex) > MAX_FORMULA_CHARS:
-            _VERDICTS[tex, display] = f"formula is {len(tex)} characters long (limit {MAX_FORMULA_CHARS})"
+        if refused := formula_problem(tex):
+            _VERDICTS[tex, display] = refused
         elif not tex.strip():
             _VERDICTS[tex, display] = "empty formula"
         elif (cached := cache.read("katex", _digest(tex, display))) is not None:
@@ -104,13 +110,40 @@ def tex_errors(formulas: list[tuple[str, bool]]) -> list[str]:
         else:
             todo.append((tex, display))
     if todo:
-        items = json.dumps([[tex, display] for tex, display in todo])
-        messages = json.loads(_eval(_context(), f"JSON.stringify(studykitCheckAll({items}))"))
+        messages = _katex(todo)
         for (tex, display), message in zip(todo, messages, strict=True):
             message = _whole_characters(message.removeprefix("KaTeX parse error: "))
             _VERDICTS[tex, display] = message
-            cache.write("katex", _digest(tex, display), message)
+            if not message.startswith(TIMED_OUT):  # a busy machine's verdict, not the formula's
+                cache.write("katex", _digest(tex, display), message)
     return [_VERDICTS[formula] for formula in formulas]
+
+
+def _katex(todo: list[tuple[str, bool]]) -> list[str]:
+    """KaTeX's verdicts, under a time budget: all formulas in one call, and if that runs out of
+    time, one call per formula, each with its own budget, until the total budget is spent. (Through
+    `_eval`, so an interrupt or a time-out also stops the script inside V8.)"""
+    context = _context()
+
+    def call(function: str, args: list, seconds: float) -> object:
+        return json.loads(_eval(context, f"JSON.stringify({function}(...{json.dumps(args)}))", timeout=seconds))
+
+    try:
+        return call("studykitCheckAll", [[[tex, display] for tex, display in todo], MAX_RENDERED_CHARS],
+                    KATEX_SECONDS * (1 + len(todo) / 100))
+    except TimeoutError:
+        pass
+    messages = []
+    deadline = time.monotonic() + KATEX_TOTAL_SECONDS
+    for tex, display in todo:
+        if time.monotonic() > deadline:
+            messages.append(f"{TIMED_OUT} too long: its budget of {KATEX_TOTAL_SECONDS:g} s was spent on slower formulas; simplify those")
+            continue
+        try:
+            messages.append(call("studykitCheck", [tex, display, MAX_RENDERED_CHARS], KATEX_SECONDS))
+        except TimeoutError:
+            messages.append(f"{TIMED_OUT} over {KATEX_SECONDS:g} s; simplify it")
+    return messages
 
 
 def _whole_characters(message: str) -> str:
@@ -120,4 +153,4 @@ def _whole_characters(message: str) -> str:
 
 
 def _digest(tex: str, display: bool) -> str:
-    return cache.key("katex", KATEX_VERSION, str(display), tex)
+    return cache.key("katex", KATEX_VERSION, str(MAX_RENDERED_CHARS), str(display), tex)

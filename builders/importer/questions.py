@@ -246,7 +246,8 @@ def build_questions(outline: Outline, text: str, legacy: Path, options: ImportOp
         q["sources"] = _sources(imported, source_lines) or [origin_id]
         sections[key]["questions"].append(q)
     imported.sections = [s for s in sections.values() if s["questions"]]
-    _templated_drafts(imported, done)
+    if not options.faithful:  # a studykit README's answers are never filler, however alike
+        _templated_drafts(imported, done)
     _assign_ids(imported)
     imported.slug = make_id(imported.title, 40, "imported")
     return imported
