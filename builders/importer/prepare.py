@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 LIST_HEADING = re.compile(r"^\s{0,3}(\d+)[.)]\s+(#{1,6})\s+(.*)$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -59,12 +60,8 @@ def _inline_references(lines: list[str], done: Counter) -> list[str]:
     become inline ones and the definitions go: content may not define references (an answer
     could otherwise serve a link to another one in the README)."""
     targets: dict[str, str] = {}
-    fence = None
-    for index, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence or opening:
-            fence = None if fence and opening and opening.group(1)[0] == fence[0] else (fence or opening.group(1))
-            continue
+    for index in _outside_fences(lines):
+        line = lines[index]
         definition = DEFINITION.match(line)
         if definition:
             targets.setdefault(" ".join(definition.group(1).casefold().split()), definition.group(2))
@@ -79,15 +76,21 @@ def _inline_references(lines: list[str], done: Counter) -> list[str]:
         url = targets.get(" ".join(label.casefold().split()))
         return f"[{match.group(1)}]({url})" if url else match.group(0)
 
+    for index in _outside_fences(lines):
+        if "[" in lines[index]:
+            lines[index] = _masked(lines[index], lambda part: REFERENCE.sub(inline, part))
+    return lines
+
+
+def _outside_fences(lines: list[str]) -> Iterator[int]:
+    """Indices of the lines outside fenced code blocks (the fence lines themselves excluded)."""
     fence = None
     for index, line in enumerate(lines):
         opening = FENCE.match(line)
         if fence or opening:
             fence = None if fence and opening and opening.group(1)[0] == fence[0] else (fence or opening.group(1))
             continue
-        if "[" in line:
-            lines[index] = _masked(line, lambda part: REFERENCE.sub(inline, part))
-    return lines
+        yield index
 
 
 def _without_comments(text: str, done: Counter) -> str:
