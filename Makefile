@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
 
 .PHONY: all build test check clean
 
@@ -24,7 +25,13 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/studykit check
 
-test: $(STAMP)
+# The test tools (pytest, the Anki backend, Playwright...) come from their own lock, on top of the runtime one.
+$(TESTSTAMP): $(STAMP) requirements-test.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-test.lock
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$STUDYKIT_CHROMIUM" ] || { echo "The browser tests need Chromium: install it (Debian: apt-get install chromium) or set STUDYKIT_CHROMIUM to its path"; exit 1; }
+	@touch $(TESTSTAMP)
+
+test: $(TESTSTAMP)
 	$(BIN)/python -m pytest
 
 clean:

@@ -34,3 +34,14 @@ def run(capsys):
         return code, out, err
 
     return runner
+
+
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the item, so fixtures can tell a failed test (for screenshots)."""
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report
