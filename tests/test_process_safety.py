@@ -236,3 +236,17 @@ def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
     done = subprocess.run([sys.executable, "-c", WORKER, "prctl", "1"], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=60)
     assert done.returncode == 1 and "ready" not in done.stdout
+
+
+def test_katex_works_when_the_caller_runs_an_asyncio_loop(tmp_path: Path) -> None:
+    """A loop running in the calling thread (a notebook's, Playwright's) must not be adopted by the
+    embedded V8, whose calls would then wait on a loop that is blocked waiting for them."""
+    script = ("import asyncio\nfrom schema.tex import tex_errors\n"
+              "async def main():\n    return tex_errors([('x^2', False), ('\\\\frac{1}{', False)])\n"
+              "print(asyncio.run(main()))\n")
+    env = {**os.environ, "STUDYKIT_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    verdicts = eval(done.stdout)  # noqa: S307 - our own script's printed list
+    assert verdicts[0] == "" and verdicts[1]
