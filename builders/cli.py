@@ -1,4 +1,4 @@
-"""The `studykit` command line: check, build, stats."""
+"""The `studykit` command line: check, build, watch, stats, import, new."""
 from __future__ import annotations
 
 import argparse
@@ -164,6 +164,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Start a new guide in DIR: corpus.yaml, bibliography.yaml and one example question per level."""
+    from .new_guide import NewGuideError, create
+
+    try:
+        create(args.directory, title=args.title, slug=args.slug, author=args.author)
+    except NewGuideError as exc:
+        return fail([str(exc)])
+    content = args.directory / "content"
+    log(f"created a new guide in {args.directory}; next: studykit check --content {content}, "
+        f"then studykit build --content {content}")
+    return 0
+
+
 def stats_data(corpus: Corpus) -> dict:
     """Counts per section and level, drafts and sources (the `stats --json` shape)."""
     from schema import LEVELS
@@ -199,12 +213,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def version() -> str:
+    """The installed package's version (pyproject.toml's, in a checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("studykit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 OUT_HELP = ("folder for every output, README.md included (default: output/ and README.md beside the content "
             "folder, i.e. in its parent: the repository root for content/)")
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="studykit", description="Validate study content and build its outputs.")
+    root.add_argument("--version", action="version", version=f"studykit {version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler) -> argparse.ArgumentParser:  # noqa: ANN001
@@ -250,6 +276,13 @@ def parser() -> argparse.ArgumentParser:
                           help="where the document came from, recorded as the source of every question (default: its file name)")
     importer.add_argument("--title", help="title of the guide (default: the document's title heading)")
     importer.set_defaults(handler=cmd_import)
+    new = commands.add_parser("new", help=cmd_new.__doc__, description=cmd_new.__doc__)
+    new.add_argument("directory", type=Path, metavar="DIR", help="folder for the new guide (created; must be empty)")
+    new.add_argument("--title", help="the guide's title (default: from DIR's name)")
+    new.add_argument("--slug", help="file-name stem of every output (default: from the title)")
+    new.add_argument("--author", help="author shown on the outputs (default: git's user.name)")
+    new.add_argument("-q", "--quiet", action="store_true", help="no progress messages (errors still print)")
+    new.set_defaults(handler=cmd_new)
     stats = command("stats", cmd_stats)
     stats.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return root
