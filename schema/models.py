@@ -204,6 +204,9 @@ class Corpus(Strict):
     sections: tuple[Section, ...]
     sources: dict[str, Source]
     anki_lock: AnkiLock = Field(default_factory=AnkiLock, description="Anki note times (may be empty)")
+    anki_committed: AnkiLock | None = Field(
+        default=None, description="The note record as last committed (git HEAD), when the content is in a git "
+                                  "repository: a note edited and then changed back gets its committed time back")
     media: dict[str, Media] = Field(default_factory=dict, description="Images of answers, by path inside the content folder")
 
     @property
