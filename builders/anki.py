@@ -133,13 +133,17 @@ def plan_notes(corpus: Corpus) -> list[tuple[Section, Question, list[str], list[
 
 
 def next_lock(corpus: Corpus, rows: list) -> AnkiLock:
-    """Keep each unchanged note's time; give changed or new notes the release time (always later)."""
+    """Keep each unchanged note's time; a note changed back to its committed content gets its
+    committed record back; changed or new notes get the release time (always later)."""
     now = release_time()
     notes = {}
     for _, q, _, _, digest in rows:
         old = corpus.anki_lock.notes.get(q.id)
+        committed = corpus.anki_committed.notes.get(q.id) if corpus.anki_committed else None
         if old and old.fingerprint == digest:
             notes[q.id] = old
+        elif committed and committed.fingerprint == digest:  # edited, then changed back: as committed
+            notes[q.id] = committed
         else:
             mtime = min(max(now, old.mtime + 1), MAX_MTIME) if old else now
             notes[q.id] = NoteRecord(fingerprint=digest, mtime=mtime)

@@ -100,9 +100,10 @@ def run_job(corpus: Corpus, job: Job) -> tuple[dict[str, bytes], list[renderlog.
 def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     """Exactly what a job's outputs depend on: the content it uses, the code, options, date
     (and for the deck, the note record it leaves behind)."""
-    content = corpus.model_dump(mode="json", exclude={"anki_lock"})
+    content = corpus.model_dump(mode="json", exclude={"anki_lock", "anki_committed"})
     if job.format == "anki":
         content["anki_lock"] = (lock or anki.lock_json(corpus.anki_lock)).decode("utf-8")
+        content["anki_committed"] = anki.lock_json(corpus.anki_committed).decode("utf-8") if corpus.anki_committed else ""
     dated = job.format in ("html", "pdf", "anki")
     stamp = os.environ.get("SOURCE_DATE_EPOCH") or (freshness.build_date() if dated else "")
     payload = json.dumps([job.name, list(job.options), stamp, freshness.code_version(), content], sort_keys=True, default=str)
@@ -279,7 +280,7 @@ def stage_lock(staging: Staging, targets: Targets, files: dict[str, bytes], bloc
 def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Path, bytes]:
     """Render the requested formats in memory: {target path: bytes} (no cache, no writes)."""
     jobs = jobs_for(formats, targets)
-    progress = Progress(len(jobs))
+    progress = Progress(len(jobs), silent=True)  # nothing is built: only compared
     try:
         results, warnings = render_jobs(corpus, jobs, 1, progress)
     finally:

@@ -1,4 +1,4 @@
-"""The `studykit` command line: check, build, stats."""
+"""The `studykit` command line: check, build, watch, stats, import, new."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +19,22 @@ from .progress import log
 
 if TYPE_CHECKING:  # the heavy modules (pydantic, builders) load only when a command needs them
     from schema import Corpus
+
+
+TRAILERS = {"check": "fix them and run check again", "stats": "only questions without problems are counted",
+            "build": "nothing was built; earlier outputs are unchanged", "watch": "nothing was built"}
+
+
+def report_problems(exc: ContentErrors, trailer: str) -> int:
+    """Every problem, then (when there are several) how many of each kind, then the trailer."""
+    from schema.errors import summary_by_kind
+
+    fail([str(p) for p in exc.problems])
+    files = len({p.path for p in exc.problems})
+    if len(exc.problems) > 1:
+        print(f"{len(exc.problems)} problems in {files} file{'s' if files != 1 else ''}, by kind:", file=sys.stderr)
+        print("\n".join(printable(line) for line in summary_by_kind(exc.problems)), file=sys.stderr)
+    return fail([f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} found; {trailer}"])
 
 
 def fail(lines: list[str]) -> int:
@@ -106,10 +122,7 @@ def fresh_run(args: argparse.Namespace, formats: list[str]) -> tuple[str, str] |
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Rebuild what changed whenever a content or template file is saved (Ctrl-C stops)."""
-    from watchfiles import watch
-
     from .build import SLOW, NothingToBuild, build
-    from .templating import TEMPLATES
 
     def rebuild(first: bool = False) -> None:
         try:
@@ -126,6 +139,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
         except Exception as exc:  # noqa: BLE001 - keep watching whatever happens
             fail([f"{type(exc).__name__}: {exc}; still watching"])
 
+    try:
+        watch_loop(args, rebuild)
+    except KeyboardInterrupt:  # Ctrl-C during a rebuild: that build is dropped, earlier outputs stay
+        pass
+    # Ctrl-C's "^C" echo leaves a terminal's cursor mid-line: end that line first
+    log(("\n" if sys.stderr.isatty() else "") + "stopped watching")
+    return 0
+
+
+def watch_loop(args: argparse.Namespace, rebuild) -> None:  # noqa: ANN001
+    """Build once, then rebuild on every save until interrupted."""
+    from watchfiles import watch
+
+    from .templating import TEMPLATES
+
     rebuild(first=True)
     ignore = {ANKI_LOCK}
     announced = False
@@ -136,11 +164,20 @@ def cmd_watch(args: argparse.Namespace) -> int:
             announced = True
         if output.INTERRUPTED:
             break
-        changed = sorted({Path(path).name for _, path in changes if not Path(path).name.startswith(".")} - ignore)
+        changed = sorted({Path(path).name for _, path in changes if watched(Path(path))} - ignore)
         if changed:
             log(f"changed: {', '.join(changed)}")
             rebuild()
-    return 0
+
+
+# What a build reads (content, images, layouts); editors' swap, backup and temporary files are not.
+WATCHED_SUFFIXES = {".md", ".yaml", ".yml", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".j2", ".css", ".html", ".js"}
+
+
+def watched(path: Path) -> bool:
+    """True for a file whose change can change an output (not `.#x.md`, `x.md~`, `#x.md#`, `x.md.swp`, `4913`...)."""
+    name = path.name
+    return not name.startswith((".", "#", "~")) and path.suffix.lower() in WATCHED_SUFFIXES
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -164,6 +201,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Start a new guide in DIR: corpus.yaml, bibliography.yaml and one example question per level."""
+    from .new_guide import NewGuideError, create
+
+    try:
+        create(args.directory, title=args.title, slug=args.slug, author=args.author)
+    except NewGuideError as exc:
+        return fail([str(exc)])
+    content = args.directory / "content"
+    log(f"created a new guide in {args.directory}; next: studykit check --content {content}, "
+        f"then studykit build --content {content}")
+    return 0
+
+
 def stats_data(corpus: Corpus) -> dict:
     """Counts per section and level, drafts and sources (the `stats --json` shape)."""
     from schema import LEVELS
@@ -181,10 +232,37 @@ def stats_data(corpus: Corpus) -> dict:
     }
 
 
+def counted_data(exc: ContentErrors) -> dict:
+    """The `stats_data` shape from the questions that loaded despite problems elsewhere."""
+    from schema import LEVELS
+
+    sections: dict[str, dict] = {}
+    for title, level, published in exc.counted:
+        entry = sections.setdefault(title, {"id": "", "title": title, "levels": dict.fromkeys(LEVELS, 0), "drafts": 0})
+        if published:
+            entry["levels"][level] += 1
+        else:
+            entry["drafts"] += 1
+    published = sum(1 for _, _, p in exc.counted if p)
+    return {"published": published, "drafts": len(exc.counted) - published, "sections": list(sections.values()),
+            "sources": None, "problems": len(exc.problems)}
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print questions per section and level, drafts and sources."""
-    data = stats_data(load(args.content))
-    if args.json:
+    """Print questions per section and level, drafts and sources (with problems: what loaded, and the problems by kind)."""
+    try:
+        data = stats_data(load(args.content))
+    except ContentErrors as exc:
+        if not exc.counted:
+            raise
+        print_stats(counted_data(exc), args.json)
+        raise
+    return print_stats(data, args.json)
+
+
+def print_stats(data: dict, as_json: bool) -> int:
+    """The counts as JSON or a table on stdout."""
+    if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     from schema import LEVELS
@@ -195,8 +273,31 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for s in data["sections"]:
         print(f"{s['title']:<{width}}  " + "  ".join(f"{s['levels'][lv]:>12}" for lv in LEVELS) + f"  {s['drafts']:>6}")
     total = len(data["sections"])
-    print(f"\n{data['published']} published, {data['drafts']} drafts, {total} sections, {data['sources']} sources")
+    sources = f", {data['sources']} sources" if data["sources"] is not None else ""
+    print(f"\n{data['published']} published, {data['drafts']} drafts, {total} sections{sources}")
     return 0
+
+
+def jobs_count(text: str) -> int:
+    """-j N: a whole number of parallel builders, at least 1."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count} builders cannot run anything: give 1 or more")
+    return count
+
+
+def version() -> str:
+    """The installed package's version (pyproject.toml's, in a checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("studykit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 OUT_HELP = ("folder for every output, README.md included (default: output/ and README.md beside the content "
@@ -205,6 +306,7 @@ OUT_HELP = ("folder for every output, README.md included (default: output/ and R
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="studykit", description="Validate study content and build its outputs.")
+    root.add_argument("--version", action="version", version=f"studykit {version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler) -> argparse.ArgumentParser:  # noqa: ANN001
@@ -212,7 +314,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
                          help="content folder (default: content/)")
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages (errors still print)")
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, parser=sub)
         return sub
 
     command("check", cmd_check)
@@ -220,15 +322,17 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("formats", nargs="*", metavar="FORMAT",
                            help=f"one or more of: {', '.join(FORMATS)} (default: all)")
     build_cmd.add_argument("--out", type=Path, metavar="DIR", help=OUT_HELP)
-    build_cmd.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+    build_cmd.add_argument("-j", "--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N",
                            help="builders to run in parallel processes (default: CPU count)")
     build_cmd.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
-    build_cmd.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
+    build_cmd.add_argument("--paper", type=str.lower, choices=["a4", "letter"], default="a4",
+                           help="PDF paper size, a4 or letter (default: a4)")
     build_cmd.add_argument("--check", action="store_true", help="write nothing; fail if a committed generated file is stale")
     watcher = command("watch", cmd_watch)
     watcher.add_argument("--out", type=Path, metavar="DIR", help=OUT_HELP)
-    watcher.add_argument("--paper", choices=["a4", "letter"], default="a4", help="PDF paper size (default: a4)")
-    watcher.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="parallel builders")
+    watcher.add_argument("--paper", type=str.lower, choices=["a4", "letter"], default="a4",
+                           help="PDF paper size, a4 or letter (default: a4)")
+    watcher.add_argument("-j", "--jobs", type=jobs_count, default=os.cpu_count() or 1, metavar="N", help="parallel builders")
     importer = commands.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__)
     importer.add_argument("legacy", type=Path, metavar="LEGACY.md", help="the Markdown file to import")
     importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="content folder to create")
@@ -250,6 +354,13 @@ def parser() -> argparse.ArgumentParser:
                           help="where the document came from, recorded as the source of every question (default: its file name)")
     importer.add_argument("--title", help="title of the guide (default: the document's title heading)")
     importer.set_defaults(handler=cmd_import)
+    new = commands.add_parser("new", help=cmd_new.__doc__, description=cmd_new.__doc__)
+    new.add_argument("directory", type=Path, metavar="DIR", help="folder for the new guide (created; must be empty)")
+    new.add_argument("--title", help="the guide's title (default: from DIR's name)")
+    new.add_argument("--slug", help="file-name stem of every output (default: from the title)")
+    new.add_argument("--author", help="author shown on the outputs (default: git's user.name)")
+    new.add_argument("-q", "--quiet", action="store_true", help="no progress messages (errors still print)")
+    new.set_defaults(handler=cmd_new)
     stats = command("stats", cmd_stats)
     stats.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return root
@@ -270,13 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     progress.QUIET = getattr(args, "quiet", False)
     unknown = [f for f in getattr(args, "formats", []) if f not in FORMATS]
-    if unknown:
-        cli.error(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    if unknown:  # the build command's usage, not the top level's
+        args.parser.error(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
     try:
         return args.handler(args)
     except ContentErrors as exc:
-        trailer = getattr(exc, "trailer", "nothing was built")
-        return fail([str(p) for p in exc.problems] + [f"{len(exc.problems)} problem(s) found; {trailer}"])
+        return report_problems(exc, getattr(exc, "trailer", None) or TRAILERS.get(args.command, "nothing was built"))
     except OSError as exc:
         return fail([f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")])
     except KeyboardInterrupt:

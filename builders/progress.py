@@ -22,12 +22,14 @@ def on_terminal() -> bool:
 
 
 class Progress:
-    """Tracks the jobs of one build: which are running, how many are done, how long each took."""
+    """Tracks the jobs of one build: which are running, how many are done, how long each took
+    (`silent`: says nothing, for renders that only compare, like `build --check`)."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, silent: bool = False):
         self.running: dict[str, float] = {}
         self.bar = None
-        if on_terminal():
+        self.silent = silent
+        if on_terminal() and not silent:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as Live
@@ -44,7 +46,7 @@ class Progress:
         self.running[name] = time.perf_counter()
         if self.bar:
             self._describe()
-        else:
+        elif not self.silent:
             log(f"building {name}")
 
     def finished(self, name: str) -> None:
@@ -53,7 +55,7 @@ class Progress:
             self.bar.console.print(f"built {name} in {seconds:.1f} s")
             self.bar.advance(self.task)
             self._describe()
-        else:
+        elif not self.silent:
             log(f"built {name} in {seconds:.1f} s")
 
     def close(self) -> None:

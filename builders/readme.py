@@ -88,8 +88,10 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
     linked by their path from the README to the file, so they show on GitHub and offline.
     """
     plan = Plan()
+    project = corpus.meta.readme == "project"  # the studykit repository's own README
     fixed = {key: plan.add(text) for key, text in (("title", md_text(corpus.meta.title)),
-                                                    ("quick_start", "Quick start"), ("prerequisites", "Prerequisites"),
+                                                    *((("quick_start", "Quick start"), ("prerequisites", "Prerequisites"))
+                                                      if project else ()),
                                                     ("contents", "Contents"))}
     sections = []
     anchors: dict[str, Heading] = {}
@@ -112,7 +114,8 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
     cited = corpus.cited_sources()
     if cited:  # under `sources: optional` a guide may cite nothing
         fixed["references"] = plan.add("References")
-    fixed["about"] = plan.add("About this repository")
+    if project:
+        fixed["about"] = plan.add("About this repository")
     plan.assign_anchors()
 
     verbatim: list[str] = []  # answers are inserted after the layout's blank lines are tidied
@@ -155,6 +158,7 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
         outputs=[{"path": p, "description": d} for p, d in (outputs_list or registry.describe_outputs(corpus.meta.slug))],
         formats=formats or list(registry.FORMATS),
         prerequisites=prerequisites or registry.PREREQUISITES,
+        content_path=content_path,
     )
     text = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
     # Check the layout while each answer is still one placeholder paragraph: validated answers

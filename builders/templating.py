@@ -6,7 +6,9 @@ from pathlib import Path
 
 import jinja2
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_HERE = Path(__file__).resolve().parent
+# In a checkout the layouts are the top-level templates/; an installed wheel carries them as builders/templates/.
+TEMPLATES = _HERE / "templates" if (_HERE / "templates").is_dir() else _HERE.parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$~]|&(?=#?\w+;))")  # markup anywhere in a line; `&` only as an entity
 _MD_LEAD = re.compile(r"^(\d+(?=[.)])|(?=[-+=]))")  # a list item or setext underline, at the start of a line
 

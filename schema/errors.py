@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +67,36 @@ class Problem:
 
 
 class ContentErrors(Exception):
-    """Every problem found in a corpus; raised once after loading everything."""
+    """Every problem found in a corpus; raised once after loading everything. `counted` holds
+    (section title, level, published) for each question that loaded cleanly, for `stats`."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], counted: list[tuple[str, str, bool]] | None = None):
         self.problems = sorted(set(problems))
+        self.counted = counted or []
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|U\+[0-9A-F]{4,6}(?: [A-Z0-9 -]+\b)?|\([^)]*\)")
+# Fields named in a kind (a bibliography id or an unknown key's name is not a kind).
+KIND_FIELDS = {"id", "question", "level", "status", "short_answer", "answer", "sources", "related", "tags", "title",
+               "slug", "description", "author", "language", "keywords", "readme", "authors", "year", "venue", "arxiv", "url"}
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def problem_kind(problem: Problem) -> str:
+    """What a problem is, without where or which value: quoted values, code points and numbers
+    folded (`raw HTML is not allowed: '<b>'` -> `raw HTML is not allowed`), for summaries."""
+    message = _NUMBER.sub("N", _QUOTED.sub(lambda m: m.group() if len(m.group()) <= 5 else "…", problem.message))
+    message = re.split(r": |; ", message, maxsplit=1)[0].strip(" .…")
+    field = problem.field.split(".")[-1] if problem.field.split(".")[-1] in KIND_FIELDS else ""
+    return cut(f"{field}: {message}" if field else message, 90)
+
+
+def summary_by_kind(problems: list[Problem]) -> list[str]:
+    """One line per kind of problem, most frequent first: `  12  raw HTML is not allowed`."""
+    kinds = Counter(problem_kind(p) for p in problems)
+    width = len(str(max(kinds.values(), default=0)))
+    return [f"  {count:>{width}}  {kind}" for kind, count in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def display_path(path: Path) -> str:

@@ -119,7 +119,43 @@ def _describe(error: dict[str, Any]) -> str:
                 "'[', ']', backslashes or backticks, and '%' only before two hex digits (%-encode the rest)")
     if kind == "string_pattern_mismatch":
         return f"{clip(value)} does not match {error.get('ctx', {}).get('pattern', '')}"
+    ctx = error.get("ctx", {})
+    if kind == "string_too_long":
+        return f"is {len(value):,} characters long; at most {ctx.get('max_length', 0):,} are allowed"
+    if kind == "string_too_short":
+        return "is empty" if not value else f"is {len(value)} characters long; at least {ctx.get('min_length', 0)} are needed"
+    if kind in ("too_long", "too_short"):
+        bound = f"at most {ctx.get('max_length')}" if kind == "too_long" else f"at least {ctx.get('min_length')}"
+        return f"has {ctx.get('actual_length', '?')} items; {bound} are allowed"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        words = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+                 "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}[kind]
+        return f"{clip(value)} is out of range: it must be {words[0]} {ctx.get(words[1])}"
+    if kind in ("int_parsing", "int_from_float"):
+        return f"{clip(value)} is not a whole number"
+    if kind == "value_error":
+        return cut(str(error["msg"]).removeprefix("Value error, "), 300)
     return cut(error["msg"], 200)
+
+
+def committed_anki_lock(root: Path) -> AnkiLock | None:
+    """The note record as committed at git HEAD, or None (not in a repository, not committed,
+    git missing, unreadable or invalid: then every change simply gets a new time). Only reads an
+    object: no index refresh, hook, pager or fsmonitor runs."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-c", "core.fsmonitor=false", "--no-pager", "-C", str(root), "show",
+                               f"HEAD:./{ANKI_LOCK}"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode or len(done.stdout) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = done.stdout.decode("utf-8")
+        return None if json_too_deep(text, MAX_LOCK_DEPTH) else AnkiLock.model_validate(json.loads(text))
+    except (ValueError, RecursionError, ValidationError):
+        return None
 
 
 class _Loader:
@@ -212,8 +248,10 @@ class _Loader:
             else:
                 walk(value, str(key), key_line)
 
-    def validate(self, model: type[BaseModel], data: dict[str, Any], located: Located, path: str, prefix: Any = None) -> Any:
-        """Validate `data` with `model`; every error becomes a located Problem."""
+    def validate(self, model: type[BaseModel], data: dict[str, Any], located: Located, path: str, prefix: Any = None,
+                 lines: dict[str, int] | None = None) -> Any:
+        """Validate `data` with `model`; every error becomes a located Problem (`lines`: the line
+        of a field that is not a YAML key, such as the answer, the file's body)."""
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -224,14 +262,16 @@ class _Loader:
                     fallback = located.key_lines.get(prefix, located.first_line)
                     line = located.item_lines.get((prefix, str(loc[0])), fallback)  # type: ignore[arg-type]
                 else:
-                    line = located.line(loc)
+                    line = (lines or {}).get(field) or located.line(loc)
                 self.problems.append(Problem(path, line, field, _describe(error)))
             return None
 
     # -- the corpus ------------------------------------------------------------------------
     def load(self) -> Corpus:
         if not self.root.is_dir():
-            raise ContentErrors([Problem(self.rel(self.root), 0, "", "content folder not found")])
+            where = f"no such folder ({self.root.resolve()})" if not self.root.exists() else "is not a folder"
+            raise ContentErrors([Problem(self.rel(self.root), 0, "", f"content folder: {where}; give yours with "
+                                         "--content DIR, or start a guide with `studykit new DIR`")])
         meta = self.load_metadata()
         self.policy = meta.sources if meta is not None else "required"
         sources = self.load_bibliography()
@@ -246,8 +286,9 @@ class _Loader:
             missing = self._coverage.missing  # then one problem naming the fonts to install
             self.problems += [fonts.missing_fonts_problem(self.unprintable, self._coverage)] if missing else self.unprintable
         if self.problems or meta is None:
-            raise ContentErrors(self.problems)
+            raise ContentErrors(self.problems, counted=[(s.title, q.level, q.published) for s in sections for q in s.questions])
         return Corpus(meta=meta, sections=tuple(sections), sources=sources, anki_lock=anki_lock or AnkiLock(),
+                      anki_committed=committed_anki_lock(self.root),
                       media=self.media.files)
 
     def check_glyphs(self, text: str | None, path: str, field: str, line: int, markdown: bool = False) -> None:
@@ -420,17 +461,21 @@ class _Loader:
         self.check_strings(located, shown, skip=("question", "short_answer"))
         data = {**located.data, "answer": body, "section": section_id or "unknown", "path": shown,
                 "file": path.relative_to(self.root).as_posix()}
-        question = self.validate(Question, data, located, shown)
-        if question is None:
-            return None
-        self.problems += markdown_problems(question.question, shown, "question", located.line(("question",)), inline_only=True, allow_math=False)
-        if question.short_answer:
-            self.problems += markdown_problems(
-                question.short_answer, shown, "short_answer", located.line(("short_answer",)), single_paragraph=True
-            )
         leading = len(body) - len(body.lstrip("\n"))
         answer_line = body_line + body[:leading].count("\n")
-        self.problems += markdown_problems(question.answer, shown, "answer", answer_line, allow_images=True)
+        question = self.validate(Question, data, located, shown, lines={"answer": answer_line})
+        # The texts are checked even when a field is invalid, so one error does not hide the others.
+        texts = question.model_dump(include={"question", "short_answer", "answer"}) if question else data
+        if isinstance(texts.get("question"), str):
+            self.problems += markdown_problems(texts["question"], shown, "question", located.line(("question",)),
+                                               inline_only=True, allow_math=False)
+        if isinstance(texts.get("short_answer"), str) and texts["short_answer"]:
+            self.problems += markdown_problems(
+                texts["short_answer"], shown, "short_answer", located.line(("short_answer",)), single_paragraph=True
+            )
+        self.problems += markdown_problems(texts["answer"], shown, "answer", answer_line, allow_images=True)
+        if question is None:
+            return None
         self.problems += self.media.check(question, shown, answer_line)
         self.check_glyphs(question.question, shown, "question", located.line(("question",)))
         self.check_glyphs(question.short_answer, shown, "short_answer", located.line(("short_answer",)), markdown=True)

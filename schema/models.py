@@ -10,6 +10,7 @@ LEVELS: tuple[str, ...] = ("basic", "intermediate", "advanced")
 Level = Literal["basic", "intermediate", "advanced"]
 Status = Literal["published", "draft"]
 SourcePolicy = Literal["required", "optional"]
+ReadmeKind = Literal["guide", "project"]
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80),
@@ -59,6 +60,12 @@ class Metadata(Strict):
         description="Source policy: `required` (every published question cites a source; every bibliography "
                     "entry has authors, year and an arXiv id or URL) or `optional` (questions may cite "
                     "nothing; an entry needs only a title, as in an imported guide)",
+    )
+    readme: ReadmeKind = Field(
+        default="guide",
+        description="What README.md holds besides the questions: `guide` (how to rebuild it and use the outputs) "
+                    "or `project` (how to set up, test and extend the studykit repository it lives in: the "
+                    "bundled guide)",
     )
 
 
@@ -197,6 +204,9 @@ class Corpus(Strict):
     sections: tuple[Section, ...]
     sources: dict[str, Source]
     anki_lock: AnkiLock = Field(default_factory=AnkiLock, description="Anki note times (may be empty)")
+    anki_committed: AnkiLock | None = Field(
+        default=None, description="The note record as last committed (git HEAD), when the content is in a git "
+                                  "repository: a note edited and then changed back gets its committed time back")
     media: dict[str, Media] = Field(default_factory=dict, description="Images of answers, by path inside the content folder")
 
     @property

@@ -32,7 +32,7 @@ def test_usage_errors_exit_2(run, tiny):
 
 def test_missing_content_folder_is_an_error(run, tmp_path):
     code, _, err = run("check", "--content", str(tmp_path / "nope"))
-    assert code == 1 and "content folder not found" in err
+    assert code == 1 and "content folder: no such folder" in err
 
 
 def test_build_writes_outputs_into_out(run, tiny, tmp_path):

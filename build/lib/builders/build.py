@@ -1,0 +1,304 @@
+"""Run builders on a validated Corpus: skip what is up to date, render the rest (in parallel
+processes), stage every output, then commit them all or none."""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from schema import ContentErrors, Corpus, Problem
+from schema.errors import display_path
+from schema.markdown import formulas
+from schema.export import export_json_schema
+
+from . import anki, budget, freshness, renderlog
+from .formats import FORMATS
+from .output import Staging
+from .progress import Progress, log
+from .workers import die_with_parent
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
+SLOW = {"pdf"}  # run in worker processes while the quick builders run in this one
+NEEDS_MATH = {"html", "pdf"}  # builders that draw formulas (the others pass TeX on)
+
+
+class Targets:
+    """Where outputs go: README to the repo root (or --out), the Anki note record beside the
+    content it describes, everything else to the output folder."""
+
+    def __init__(self, out_dir: Path, readme_dir: Path, content_dir: Path, paper: str = "a4"):
+        self.out_dir, self.readme_dir, self.content_dir = out_dir, readme_dir, content_dir
+        self.paper = paper
+
+    def path(self, format_name: str, file_name: str) -> Path:
+        if format_name == "readme":
+            return self.readme_dir / file_name
+        if format_name == "anki" and file_name == anki.LOCK_FILE:
+            return self.content_dir / file_name
+        return self.out_dir / file_name
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work: a format (the PDFs are one job each) with its options."""
+
+    format: str
+    options: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def name(self) -> str:
+        modes = dict(self.options).get("modes")
+        return f"{self.format}:{modes[0]}" if modes else self.format
+
+
+class NothingToBuild(ContentErrors):
+    """The corpus has no published question: a build would write empty outputs."""
+
+
+def require_published(corpus: Corpus, content_dir: Path) -> None:
+    """Refuse to build a corpus without a published question, saying what to do."""
+    if corpus.published:
+        return
+    drafts = len(corpus.questions)
+    if not drafts:
+        advice = "the guide has no questions yet: add question files to a section folder (docs/content-format.md)"
+    else:
+        needs = "a short answer, an answer" + (" and a source" if corpus.meta.sources == "required" else "")
+        are = "questions are drafts" if drafts > 1 else "question is a draft"
+        advice = f"{drafts} {are}: set `status: published` once a question has {needs}"
+    raise NothingToBuild([Problem(display_path(content_dir), 0, "", f"no published question, nothing to build; {advice}")])
+
+
+def jobs_for(formats: list[str], targets: Targets) -> list[Job]:
+    jobs = []
+    for name in formats:
+        if name == "readme":  # the README links images by their path from its own folder
+            content_path = Path(os.path.relpath(targets.content_dir.resolve(), targets.readme_dir.resolve())).as_posix()
+            jobs.append(Job(name, (("content_path", content_path),)))
+        elif name == "pdf":
+            jobs += [Job("pdf", (("paper", targets.paper), ("modes", (mode,)))) for mode in FORMATS["pdf"].MODES]
+        else:
+            jobs.append(Job(name))
+    return jobs
+
+
+def run_job(corpus: Corpus, job: Job) -> tuple[dict[str, bytes], list[renderlog.Warning_]]:
+    """Render one job (module-level so worker processes can run it), with the warnings its
+    renderers logged, which travel back to the parent to be reported once per build."""
+    with renderlog.collected() as warnings:
+        files = FORMATS[job.format].render(corpus, **dict(job.options))
+    return files, warnings
+
+
+def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
+    """Exactly what a job's outputs depend on: the content it uses, the code, options, date
+    (and for the deck, the note record it leaves behind)."""
+    content = corpus.model_dump(mode="json", exclude={"anki_lock"})
+    if job.format == "anki":
+        content["anki_lock"] = (lock or anki.lock_json(corpus.anki_lock)).decode("utf-8")
+    dated = job.format in ("html", "pdf", "anki")
+    stamp = os.environ.get("SOURCE_DATE_EPOCH") or (freshness.build_date() if dated else "")
+    payload = json.dumps([job.name, list(job.options), stamp, freshness.code_version(), content], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
+    """Every formula the outputs draw: those of published short and detailed answers."""
+    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
+
+
+def _start_worker(parent: int) -> None:
+    """In a worker: end with the parent `parent` even when it is killed outright (kill -9, the
+    OOM killer), leave Ctrl-C to the parent, which stops the workers itself (no tracebacks from
+    each of them), and on exit skip tearing down the heap object by object (up to a second after
+    a large PDF; the results are sent by then, and the pool does not read exit codes)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    atexit.register(os._exit, 0)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now rather than let them finish their PDFs. Python 3.11 has no public way
+    (3.14 adds terminate_workers()); multiprocessing.Pool has one, but it hangs for ever when a
+    worker dies, where this executor reports BrokenProcessPool."""
+    for process in list((pool._processes or {}).values()):  # noqa: SLF001
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+Results = dict[Job, dict[str, bytes]]
+
+
+@budget.reported
+def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> tuple[Results, list[renderlog.Warning_]]:
+    """Render jobs. With more than one worker, the formulas missing from the math cache are
+    first rendered by all workers together, then the PDFs go to the workers while the quick
+    builders (README, JSON, HTML, Anki) run here, so those are ready first. On an error or an
+    interrupt the workers are stopped at once, not left to finish their PDFs. Returns the
+    outputs and every warning the renderers logged, in job order."""
+    slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
+    results: Results = {}
+    warnings: dict[Job, list[renderlog.Warning_]] = {}
+
+    def run_here(job: Job) -> None:
+        progress.started(job.name)
+        results[job], warnings[job] = run_job(corpus, job)
+        progress.finished(job.name)
+
+    def in_order() -> list[renderlog.Warning_]:
+        return [warning for job in jobs for warning in warnings.get(job, [])]
+
+    if not slow:
+        for job in jobs:
+            run_here(job)
+        return results, in_order()
+    from . import mathsvg
+
+    quick = [job for job in jobs if job not in slow]
+    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(os.getpid(),))
+    try:
+        missing = mathsvg.uncached(all_formulas(corpus))
+        shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
+        if shares:
+            progress.started(f"math ({len(missing)} formulas)")
+        for job in [job for job in quick if job.format not in NEEDS_MATH]:
+            run_here(job)
+        for share in shares:
+            share.result()
+        if shares:
+            progress.finished(f"math ({len(missing)} formulas)")
+        futures = {pool.submit(run_job, corpus, job): job for job in slow}
+        for job in slow:
+            progress.started(job.name)
+        for job in [job for job in quick if job.format in NEEDS_MATH]:
+            run_here(job)
+        for future in as_completed(futures):
+            results[futures[future]], warnings[futures[future]] = future.result()
+            progress.finished(futures[future].name)
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    return results, in_order()
+
+
+def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False,
+          run: tuple[str, str] | None = None) -> list[Path]:
+    """Render what is out of date, then move all outputs into place; a failure leaves old outputs
+    as they were. `run` = (run key, inputs digest) from freshness, recorded on success. A corpus
+    with no published question is refused before anything is written (NothingToBuild)."""
+    require_published(corpus, targets.content_dir)
+    state = freshness.load_state()
+    jobs = jobs_for(formats, targets)
+    digests = {job: fingerprint(corpus, job) for job in jobs}
+    keys = {job: f"{job.name}|{targets.out_dir.resolve()}|{targets.readme_dir.resolve()}" for job in jobs}
+    todo = [job for job in jobs if force or not freshness.job_intact(state, keys[job], digests[job])]
+    skipped = [job.name for job in jobs if job not in todo]
+    if skipped:
+        log(f"up to date: {', '.join(skipped)}")
+    written: list[Path] = []
+    blocked: list[Problem] = []  # outputs that could not be written (the note record, read-only)
+    if todo:
+        staging = Staging()
+        progress = Progress(len(todo))
+        try:
+            results, warnings = render_jobs(corpus, todo, workers, progress)
+            for job in todo:  # fixed order, whatever order the workers finished in
+                if job.format == "anki" and not stage_lock(staging, targets, results[job], blocked):
+                    continue  # the deck goes with its note record: neither is written
+                for file_name, data in results[job].items():
+                    path = targets.path(job.format, file_name)
+                    if file_name == anki.LOCK_FILE or (path.is_file() and path.read_bytes() == data):
+                        continue  # unchanged: leave the file (and its timestamp) alone
+                    staging.write_bytes(path, data)
+            written = staging.commit()
+        except BaseException:
+            staging.discard()
+            raise
+        finally:
+            progress.close()
+        renderlog.report(warnings)
+        for job in todo:
+            if job.format == "anki" and blocked:
+                continue  # not built: tried again next time
+            files = [targets.path(job.format, name).resolve() for name in results[job]]
+            digest = fingerprint(corpus, job, results[job].get(anki.LOCK_FILE)) if job.format == "anki" else digests[job]
+            state[keys[job]] = freshness.job_entry(digest, files)
+    else:
+        log("nothing to rebuild")
+    if run and not blocked:
+        freshness.record_run(state, *run, targets.content_dir, [keys[job] for job in jobs])
+    freshness.save_state(state)
+    for path in written:
+        log(f"wrote {path}")
+    if blocked:
+        raise NotWritten(blocked)
+    return written
+
+
+class NotWritten(ContentErrors):
+    """Outputs were built, but one could not be written (the Anki note record: read-only
+    content folder, or the folder moved away)."""
+
+    trailer = "the other outputs were written"
+
+
+def stage_lock(staging: Staging, targets: Targets, files: dict[str, bytes], blocked: list[Problem]) -> bool:
+    """Stage the deck's note record (in the content folder) when it changed, before the deck:
+    False, with the problem added to `blocked`, when it cannot be written. The content
+    folder is never created (a folder moved away during `watch` stays away)."""
+    path = targets.path("anki", anki.LOCK_FILE)
+    data = files[anki.LOCK_FILE]
+    shown = display_path(path)
+    if not targets.content_dir.is_dir():
+        blocked.append(Problem(shown, 0, "", "cannot write the Anki note record: the content folder "
+                               "no longer exists; the deck was not built"))
+        return False
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return True
+        staging.write_bytes(path, data)
+    except OSError as exc:
+        blocked.append(Problem(shown, 0, "", f"cannot write the Anki note record: {exc.strerror or exc}; "
+                               "the deck was not built (make the content folder writable and build anki "
+                               "again, or leave anki out: `studykit build readme json html pdf`)"))
+        return False
+    return True
+
+
+def render_all(corpus: Corpus, formats: list[str], targets: Targets) -> dict[Path, bytes]:
+    """Render the requested formats in memory: {target path: bytes} (no cache, no writes)."""
+    jobs = jobs_for(formats, targets)
+    progress = Progress(len(jobs))
+    try:
+        results, warnings = render_jobs(corpus, jobs, 1, progress)
+    finally:
+        progress.close()
+    renderlog.report(warnings)
+    return {targets.path(job.format, name): data for job, files in results.items() for name, data in files.items()}
+
+
+def stale_outputs(corpus: Corpus, formats: list[str], targets: Targets) -> list[str]:
+    """Committed generated files that differ from a fresh render (README.md, the export JSON
+    Schema, the Anki note record)."""
+    require_published(corpus, targets.content_dir)
+    stale = []
+    committed = [name for name in formats if name == "readme"]
+    for path, data in render_all(corpus, committed, targets).items():
+        if not path.is_file() or path.read_bytes() != data:
+            stale.append(f"{path} is stale: run `make` (or `studykit build readme`) and commit it")
+    if "json" in formats and (not SCHEMA_FILE.is_file() or SCHEMA_FILE.read_text(encoding="utf-8") != export_json_schema()):
+        stale.append(f"{SCHEMA_FILE} is stale: run `.venv/bin/python -m schema.export` and commit it")
+    if "anki" in formats and anki.stale_lock(corpus):
+        stale.append(f"{targets.content_dir / anki.LOCK_FILE} is stale: run `studykit build anki` and commit it")
+    return stale

@@ -1,0 +1,200 @@
+"""The one markdown-it configuration: parsing for validation and rendering to HTML."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
+
+from . import cache
+
+
+def _inline_math_rule():
+    """`$...$` that is not touching a digit on either side (so `$5 and $10` is not math).
+
+    Wraps the plugin's rule with allow_digits=True: its own digit check reads the character
+    before position 0 as the LAST character of the paragraph, rejecting valid math.
+    """
+    rule = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=False)
+
+    def guarded(state: StateInline, silent: bool) -> bool:
+        pos = state.pos
+        if state.src[pos] != "$" or (pos > 0 and state.src[pos - 1].isdigit()):
+            return False
+        if not rule(state, True):
+            return False
+        end = state.pos
+        state.pos = pos
+        if end < state.posMax and state.src[end].isdigit():
+            return False
+        return rule(state, silent)
+
+    return guarded
+
+
+def make_parser(allow_html: bool = False, keep_escapes: bool = False) -> MarkdownIt:
+    """CommonMark + tables + strikethrough + `$`/`$$` math; raw HTML off unless asked for.
+
+    Validation parses with `allow_html=True` only to find raw HTML and report it; every
+    renderer uses the default, where raw HTML is escaped text and can never pass through.
+    """
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
+    md.inline.ruler.at("math_inline", _inline_math_rule())
+    if keep_escapes:
+        # Backslash escapes as their own tokens, so the validator can tell an escaped `\$`
+        # from a stray `$` (an unclosed formula). Renderers join them back into text.
+        md.core.ruler.disable("text_join")
+    return md
+
+
+def highlight(code: str, lang: str, attrs: str) -> str:
+    """Syntax-highlight a fenced code block with Pygments (inline styles, so it works in the
+    web page, the PDFs and Anki alike); unknown or missing languages stay plain."""
+    if not lang:
+        return ""
+    from pygments import highlight as pygmentize
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(lang)
+    except ClassNotFound:
+        return ""
+    return pygmentize(code, lexer, HtmlFormatter(noclasses=True, nowrap=True))
+
+
+VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
+VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
+RENDERER = make_parser(allow_html=False)
+RENDERER.options["highlight"] = highlight
+BLOCKS = make_parser(allow_html=False)
+BLOCKS.core.ruler.enableOnly(["normalize", "block"])  # block structure only: inline tokens keep their raw text
+
+
+def headings(markdown: str) -> list[str]:
+    """The source text of every heading of a document, in order, as the renderer sees them."""
+    tokens = BLOCKS.parse(markdown)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def walk(tokens: list[Token]) -> Iterator[tuple[Token, Token | None]]:
+    """Yield (token, enclosing block token) for every token, children included."""
+    for token in tokens:
+        yield token, None
+        for child in token.children or []:
+            yield child, token
+
+
+def walk_lines(tokens: list[Token]) -> Iterator[tuple[Token, Token | None, int]]:
+    """Yield (token, enclosing block token, 0-based line in the text) for every token: the
+    block's first line plus the line breaks before the token inside its paragraph."""
+    for token in tokens:
+        line = token.map[0] if token.map else 0
+        yield token, None, line
+        for child in token.children or []:  # one pass, counting breaks: linear in the tokens
+            yield child, token, line
+            if token.map and child.type in ("softbreak", "hardbreak"):
+                line += 1
+
+
+def alt_text(image: Token) -> str:
+    """An image's alt text as plain text (markup removed, whitespace collapsed)."""
+    parts: list[str] = []
+    for child in image.children or []:
+        if child.type in {"text", "code_inline", "text_special", "math_inline"}:
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(alt_text(child))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def inline_text(markdown: str) -> str:
+    """Plain text of one line of inline Markdown, as a heading's rendered text."""
+    out: list[str] = []
+    for token, _ in walk(RENDERER.parseInline(markdown)):
+        if token.type in {"text", "code_inline", "text_special", "math_inline"}:
+            out.append(token.content)
+        elif token.type == "image":
+            out.append(token.content)
+    return "".join(out)
+
+
+def formulas(markdown: str) -> list[tuple[str, bool]]:
+    """Every formula of a Markdown text as (TeX, display?), in order."""
+    return [(t.content, t.type != "math_inline") for t, _ in walk(RENDERER.parse(markdown))
+            if t.type in ("math_inline", "math_block", "math_block_label")]
+
+
+MathFn = Callable[[str, bool], str]
+ImageFn = Callable[[str], str | None]  # an image's src as written -> the URL to use, or None (alt text only)
+_IMAGE = re.compile("\x00([^\x00]*)\x00")  # markdown-it turns NUL into U+FFFD, so content cannot forge one
+
+
+def _renderer(math: MathFn) -> RendererHTML:
+    renderer = RendererHTML(RENDERER)
+
+    def formula(display: bool):
+        def rule(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
+            return math(tokens[idx].content, display) + ("\n" if display else "")
+
+        return rule
+
+    def image(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
+        # A placeholder naming the image as written; `render_html` turns it into an <img>
+        # after the (image-independent) cache, so a changed image file is never stale.
+        token = tokens[idx]
+        return "\x00" + json.dumps([str(token.attrs.get("src", "")), alt_text(token), str(token.attrs.get("title", ""))]) + "\x00"
+
+    renderer.rules["math_inline"] = formula(False)
+    renderer.rules["math_block"] = formula(True)
+    renderer.rules["math_block_label"] = formula(True)
+    renderer.rules["image"] = image
+    return renderer
+
+
+def _images(html: str, image: ImageFn | None) -> str:
+    """Replace each image placeholder by an <img> with the URL `image(src)` gives, or by its
+    escaped alt text when there is no such image (or no `image` function)."""
+    def one(match: re.Match[str]) -> str:
+        src, alt, title = json.loads(match.group(1))
+        url = image(src) if image else None
+        if not url:
+            return escapeHtml(alt)
+        title_attr = f' title="{escapeHtml(title)}"' if title else ""
+        return f'<img class="figure" src="{escapeHtml(url)}" alt="{escapeHtml(alt)}"{title_attr}>'
+
+    return _IMAGE.sub(one, html)
+
+
+def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | None = None) -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula and
+    `image(src)` the URL of each image (see `_images`).
+
+    With `memo` (naming the math flavour and the code version) the result is kept in
+    `.cache/html/`, so an unchanged answer is not parsed again in the next build. Images are
+    put in after the cache: it holds only placeholders, never an image's URL or bytes.
+    """
+    digest = cache.key("html", memo, markdown) if memo else ""
+    if memo and (hit := cache.read("html", digest)) is not None:
+        return _images(hit, image)
+    html = _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+    if memo:
+        cache.write("html", digest, html)
+    return _images(html, image)
+
+
+def render_inline_html(markdown: str, math: MathFn) -> str:
+    """Render one line of inline Markdown (a question) to HTML, without a paragraph."""
+    return _images(_renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {}), None)
