@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -14,8 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_wheel_installed_in_a_fresh_venv_builds_a_guide_with_no_repository_around(tmp_path: Path) -> None:
+    # Built from a copy of the tracked files: setuptools writes build/ and *.egg-info into its source tree.
+    source = tmp_path / "source"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
                     "--no-index", "-q", "-w", str(wheels)], check=True, capture_output=True, cwd=tmp_path)
     (wheel,) = wheels.glob("studykit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
