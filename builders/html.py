@@ -59,9 +59,10 @@ def outputs(slug: str) -> list[tuple[str, str]]:
                              "MathML, light and dark")]
 
 
-# Web page only: a formula keeps the punctuation that follows it on its line, and a table scrolls
-# sideways in its own box. (Inline formulas have no attributes; KaTeX's MathML has no <span>.)
-_FORMULA_THEN_PUNCTUATION = re.compile(r'(<span class="math"><math>(?:(?!</math>).)*</math></span>)([.,;:!?)\]}’”…]+)', re.DOTALL)
+# Web page only: a formula keeps the punctuation that follows it on its line (with the formula's
+# last piece when the formula itself may break, see mathml.breakable and screen.css), and a table scrolls
+# sideways in its own box. (KaTeX's MathML has no <span>; see mathml.breakable for the class.)
+_FORMULA_THEN_PUNCTUATION = re.compile(r'(<span class="math"><math(?: class="breakable")?>(?:(?!</math>).)*</math></span>)([.,;:!?)\]}’”…]+)', re.DOTALL)
 
 
 def screen_html(fragment: str) -> str:
@@ -79,7 +80,7 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
         from .mathml import prepare
 
         # every formula in one call to KaTeX, not one call each
-        prepare([f for q in corpus.published for text in (q.question, q.short_answer, q.answer) for f in formulas(text)])
+        prepare([f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)])
         math, screen = web_math, screen_html
     cited = corpus.cited_sources()
     refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
@@ -131,6 +132,11 @@ def csp(page: str, style: str, script: str) -> str:
             "base-uri 'none'; form-action 'none'")
 
 
+def page_script() -> str:
+    """The text of the web page's one <script> element (templates/html/web.js), hashed into its policy."""
+    return "\n" + (TEMPLATES / "html" / "web.js").read_text(encoding="utf-8")
+
+
 def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None) -> str:
     """The HTML document in one of the modes: web (templates/html/web.html.j2), handout, quiz,
     cheatsheet (templates/html/guide.html.j2)."""
@@ -141,7 +147,7 @@ def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict 
     if mode != "web":
         return html_env().get_template("html/guide.html.j2").render(css=Markup(css), **common)
     style = "\n" + css + "\n"
-    script = "\n" + (TEMPLATES / "html" / "web.js").read_text(encoding="utf-8")
+    script = page_script()
     page = html_env().get_template("html/web.html.j2").render(style=Markup(style), script=Markup(script), csp=_CSP, **common)
     return page.replace(_CSP, csp(page, style, script), 1)
 

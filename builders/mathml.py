@@ -27,6 +27,8 @@ function studykitMathML(items, limit) {
   });
 }
 """
+SECONDS = tex.KATEX_SECONDS  # time budget of one formula (as in `check`)
+TOTAL_SECONDS = tex.KATEX_TOTAL_SECONDS  # and of all formulas drawn one by one after a batch ran out of time
 VERSION = cache.key("mathml", tex.KATEX_VERSION, Path(__file__).read_text(encoding="utf-8"))[:16]  # KaTeX and this file
 _MATH = re.compile(r"<math\b.*</math>", re.DOTALL)
 _XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
@@ -69,6 +71,54 @@ def _variants(mathml: str) -> str:
     return _UPRIGHT_RUN.sub(lambda m: f'<mi mathvariant="normal">{"".join(_UPRIGHT.findall(m.group(0)))}</mi>', _VARIANT.sub(one, mathml))
 
 
+# An inline formula may break after a top-level relation or binary operator, as TeX breaks it: its
+# top-level pieces become rows of their own, which screen.css lays out as boxes a line can break
+# between (`math.breakable`); a browser that ignores that draws the formula whole.
+_TOKEN = re.compile(r"<(/?)[a-z]+\b[^>]*?(/?)>")
+_TOP = re.compile(r"^<math><semantics><mrow>(.*)</mrow>(<annotation .*</annotation></semantics></math>)$", re.DOTALL)
+_BREAK_AFTER = set("=<>+\u2212\u00b1\u00d7\u22c5\u2217\u2218\u2295\u2297\u222a\u2229\u2227\u2228\u2260\u2264\u2265"
+                   "\u2248\u223c\u2243\u2261\u221d\u2192\u2190\u2194\u21a6\u21d2\u21d0\u21d4\u2208\u2209\u2282\u2286\u2283\u2287\u226a\u226b")
+
+
+_CLOSING = set(")]}|\u2016\u27e9\u230b\u2309")
+
+
+def _children(inner: str) -> list[str]:
+    """The top-level elements of a row's content, in order."""
+    pieces, depth, start = [], 0, 0
+    for tag in _TOKEN.finditer(inner):
+        closing, empty = tag.groups()
+        depth += 0 if empty else -1 if closing else 1
+        if depth == 0:
+            pieces.append(inner[start:tag.end()])
+            start = tag.end()
+    return pieces
+
+
+def breakable(mathml: str) -> str:
+    """An inline <math> whose top-level row is cut after each relation or binary operator that
+    has something on both sides: one row per piece, in a `math.breakable` (else unchanged). The
+    last piece sits in a row of its own (`.last`), whose style decides whether a line may break
+    after it, before the punctuation that follows the formula."""
+    top = _TOP.match(mathml)
+    if top is None:
+        return mathml
+    rows, row, operand = [], [], False
+    children = _children(top.group(1))
+    for index, child in enumerate(children):
+        row.append(child)
+        operator = re.fullmatch(r"<mo(?: [^>]*)?>([^<]*)</mo>", child)
+        if operator and operator.group(1) in _BREAK_AFTER and operand and index < len(children) - 1:
+            rows.append("".join(row))
+            row = []
+        operand = not operator or operator.group(1) in _CLOSING  # what follows an operand is binary
+    rows.append("".join(row))
+    if len(rows) < 2:
+        return mathml
+    pieces = "".join(f"<mrow>{r}</mrow>" for r in rows[:-1]) + f'<mrow class="last"><mrow>{rows[-1]}</mrow></mrow>'
+    return '<math class="breakable"><semantics><mrow>' + pieces + "</mrow>" + top.group(2)
+
+
 def _digest(tex_source: str, display: bool) -> str:
     return cache.key(VERSION, str(MAX_RENDERED_CHARS), str(display), tex_source)
 
@@ -99,23 +149,24 @@ def prepare(formulas: list[tuple[str, bool]]) -> None:
     if not todo:
         return
     try:
-        results = _katex(todo, tex.KATEX_SECONDS * (1 + len(todo) / 100))
+        results = _katex(todo, SECONDS * (1 + len(todo) / 100))
     except TimeoutError:
-        results, deadline = [], time.monotonic() + tex.KATEX_TOTAL_SECONDS
+        results, deadline = [], time.monotonic() + TOTAL_SECONDS
         for formula in todo:
             if time.monotonic() > deadline:
-                raise FormulaError(*formula, f"the time for drawing formulas ({tex.KATEX_TOTAL_SECONDS:g} s) was spent on slower ones; simplify those") from None
+                raise FormulaError(*formula, f"the time for drawing formulas ({TOTAL_SECONDS:g} s) was spent on slower ones; simplify those") from None
             try:
-                results += _katex([formula], tex.KATEX_SECONDS)
+                results += _katex([formula], SECONDS)
             except TimeoutError:
-                raise FormulaError(*formula, f"it took over {tex.KATEX_SECONDS:g} s to draw; simplify it or split it") from None
+                raise FormulaError(*formula, f"it took over {SECONDS:g} s to draw; simplify it or split it") from None
     for formula, (markup, why) in zip(todo, results, strict=True):
         if why:
             raise FormulaError(*formula, why.removeprefix("KaTeX parse error: "))
         math = _MATH.search(markup)
         if math is None:
             raise FormulaError(*formula, "KaTeX made no MathML")
-        _DRAWN[formula] = _variants(math.group(0).replace(_XMLNS, "", 1))
+        drawn = _variants(math.group(0).replace(_XMLNS, "", 1))
+        _DRAWN[formula] = drawn if formula[1] else breakable(drawn)
         cache.write("mathml", _digest(*formula), _DRAWN[formula])
 
 
