@@ -59,15 +59,21 @@ def outputs(slug: str) -> list[tuple[str, str]]:
                              "MathML, light and dark")]
 
 
-# Web page only: a formula keeps the punctuation that follows it on its line (with the formula's
-# last piece when the formula itself may break, see mathml.breakable and screen.css), and a table scrolls
-# sideways in its own box. (KaTeX's MathML has no <span>; see mathml.breakable for the class.)
-_FORMULA_THEN_PUNCTUATION = re.compile(r'(<span class="math"><math(?: class="breakable")?>(?:(?!</math>).)*</math></span>)([.,;:!?)\]}’”…]+)', re.DOTALL)
+# Web page only: a formula keeps the punctuation around it on its line (with the formula's first or
+# last piece when the formula itself may break, see mathml.breakable and screen.css), and a table
+# scrolls sideways in its own box. (KaTeX's MathML has no <span>.)
+_FORMULA_AND_PUNCTUATION = re.compile(r'([(\[{‘“]*)(<span class="math"><math(?: class="breakable")?>(?:(?!</math>).)*</math></span>)'
+                                      r'([.,;:!?)\]}’”…]*)', re.DOTALL)
+
+
+def _kept_together(match: re.Match[str]) -> str:
+    before, formula, after = match.groups()
+    return f'<span class="nowrap">{before}{formula}{after}</span>' if before or after else formula
 
 
 def screen_html(fragment: str) -> str:
     """Rendered Markdown made ready for the screen (see above)."""
-    fragment = _FORMULA_THEN_PUNCTUATION.sub(r'<span class="nowrap">\1\2</span>', fragment)
+    fragment = _FORMULA_AND_PUNCTUATION.sub(_kept_together, fragment)
     return fragment.replace("<table>", '<div class="scroll-x"><table>').replace("</table>", "</table></div>")
 
 

@@ -98,8 +98,9 @@ def _children(inner: str) -> list[str]:
 def breakable(mathml: str) -> str:
     """An inline <math> whose top-level row is cut after each relation or binary operator that
     has something on both sides: one row per piece, in a `math.breakable` (else unchanged). The
-    last piece sits in a row of its own (`.last`), whose style decides whether a line may break
-    after it, before the punctuation that follows the formula."""
+    first and last pieces sit in rows of their own (`.edge`), whose style decides whether a line
+    may break between them and the punctuation around the formula (Chromium asks the row holding
+    a piece)."""
     top = _TOP.match(mathml)
     if top is None:
         return mathml
@@ -115,7 +116,8 @@ def breakable(mathml: str) -> str:
     rows.append("".join(row))
     if len(rows) < 2:
         return mathml
-    pieces = "".join(f"<mrow>{r}</mrow>" for r in rows[:-1]) + f'<mrow class="last"><mrow>{rows[-1]}</mrow></mrow>'
+    edge = '<mrow class="edge"><mrow>{}</mrow></mrow>'
+    pieces = edge.format(rows[0]) + "".join(f"<mrow>{r}</mrow>" for r in rows[1:-1]) + edge.format(rows[-1])
     return '<math class="breakable"><semantics><mrow>' + pieces + "</mrow>" + top.group(2)
 
 

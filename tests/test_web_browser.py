@@ -38,7 +38,8 @@ def no_sideways_scroll(page) -> None:  # noqa: ANN001
 ALL_ANSWERS = "[...document.querySelectorAll('details.answers')]"
 EMPTY_MATH = """[...document.querySelectorAll('math')].filter(m => {
   const box = m.getBoundingClientRect(); return !(box.width > 0 && box.height > 0); }).length"""
-# Punctuation after a formula is kept with it (span.nowrap) and stands on the line of the formula's end.
+# Punctuation after a formula is kept with it (span.nowrap) and stands on the line of the formula's end; an
+# opening bracket before it, on the line of its start.
 PUNCTUATION_LINES = """[...document.querySelectorAll('span.math')].filter(m => {
   const next = m.nextSibling;
   if (!next || next.nodeType !== 3 || !/^\\u2060?[.,;:!?]/.test(next.data)) return false;
@@ -46,6 +47,12 @@ PUNCTUATION_LINES = """[...document.querySelectorAll('span.math')].filter(m => {
   const range = document.createRange(); const at = next.data.search(/[.,;:!?]/); range.setStart(next, at); range.setEnd(next, at + 1);
   const mark = range.getBoundingClientRect(), rects = m.getClientRects(), end = rects[rects.length - 1];
   return !(Math.abs(mark.bottom - end.bottom) < end.height && mark.left >= end.right - 1);
+}).length + [...document.querySelectorAll('.nowrap > span.math')].filter(m => {
+  const before = m.previousSibling;
+  if (!before || before.nodeType !== 3) return false;
+  const range = document.createRange(); range.setStart(before, before.data.length - 1); range.setEnd(before, before.data.length);
+  const mark = range.getBoundingClientRect(), start = m.getClientRects()[0];
+  return !(Math.abs(mark.bottom - start.bottom) < start.height && mark.right <= start.left + 1);
 }).length"""
 
 
