@@ -131,6 +131,9 @@ def test_without_javascript_the_fold_still_works(guide: Path, open_page, viewpor
         page.locator(".toc > summary").click()
     assert page.locator("nav#contents").is_visible()
     no_sideways_scroll(page)
+    page.emulate_media(media="print")  # printed from the browser: every answer, no controls
+    assert page.evaluate(f"{ALL_ANSWERS}.every(d => d.querySelector('.short-answer').getBoundingClientRect().height > 0)")
+    assert not page.locator(".toc").is_visible() and not page.locator("details.answers > summary").first.is_visible()
 
 
 def test_known_questions_are_remembered(guide: Path, open_page):
