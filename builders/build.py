@@ -26,7 +26,7 @@ from .workers import die_with_parent
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
 SLOW = {"pdf"}  # run in worker processes while the quick builders run in this one
-NEEDS_MATH = {"html", "pdf"}  # builders that draw formulas (the others pass TeX on)
+NEEDS_MATH = {"pdf"}  # builders that draw formulas with ziamath (the web page has KaTeX draw MathML; the others pass TeX on)
 
 
 class Targets:

@@ -1,24 +1,30 @@
-"""HTML builder: one self-contained page (embedded CSS, math as inline SVG, no JavaScript).
+"""HTML builder: one self-contained page (embedded CSS, native MathML, answers folded, a few
+lines of script under a Content-Security-Policy), from templates/html/web.html.j2.
 
-The same document, in handout, quiz or cheatsheet mode and with print CSS, is what the PDF
-builder gives to WeasyPrint.
+The print document (templates/html/guide.html.j2), in handout, quiz or cheatsheet mode with
+print CSS and math as SVG images, is what the PDF builder gives to WeasyPrint.
 """
 from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
 
 from markupsafe import Markup
 
 from schema import LEVELS, Corpus, Question
 from schema.fonts import css_variables
-from schema.markdown import ImageFn, render_html, render_inline_html
+from schema.markdown import ImageFn, formulas, render_html, render_inline_html
 from schema.media import media_key
 
 from .freshness import build_date, code_version
 from .templating import TEMPLATES, html_env
 
 
-def html_math(tex: str, display: bool) -> str:
-    """Math as inline SVG (ziamath is imported only when a page is actually rendered)."""
-    from .mathsvg import html_math as render
+def web_math(tex: str, display: bool) -> str:
+    """Math as native MathML, drawn by KaTeX at build time (see mathml.web_math)."""
+    from .mathml import web_math as render
 
     return render(tex, display)
 
@@ -48,19 +54,46 @@ KICKERS = {"web": "Study guide", "handout": "Study handout", "quiz": "Quiz", "ch
 
 def outputs(slug: str) -> list[tuple[str, str]]:
     """File names this builder writes, with a description for the README."""
-    return [(f"{slug}.html", "the whole guide as one offline web page (phone-friendly, light and dark)")]
+    return [(f"{slug}.html", "the whole guide as one offline web page to quiz yourself on: answers folded under "
+                             "numbered questions, contents beside them (folded on a phone), formulas as native "
+                             "MathML, light and dark")]
+
+
+# Web page only: a formula keeps the punctuation around it on its line (with the formula's first or
+# last piece when the formula itself may break, see mathml.breakable and screen.css), and a table
+# scrolls sideways in its own box. (KaTeX's MathML has no <span>.)
+_FORMULA_AND_PUNCTUATION = re.compile(r'([(\[{‘“]*)(<span class="math"><math(?: class="breakable")?>(?:(?!</math>).)*</math></span>)'
+                                      r'([.,;:!?)\]}’”…]*)', re.DOTALL)
+
+
+def _kept_together(match: re.Match[str]) -> str:
+    before, formula, after = match.groups()
+    return f'<span class="nowrap">{before}{formula}{after}</span>' if before or after else formula
+
+
+def screen_html(fragment: str) -> str:
+    """Rendered Markdown made ready for the screen (see above)."""
+    fragment = _FORMULA_AND_PUNCTUATION.sub(_kept_together, fragment)
+    return fragment.replace("<table>", '<div class="scroll-x"><table>').replace("</table>", "</table></div>")
 
 
 def view(corpus: Corpus, for_print: bool = False) -> dict:
-    """The corpus as template data: rendered HTML fields, numbers and anchors (math as inline
-    SVG for the web page, as images for the PDFs)."""
-    math = print_math if for_print else html_math
+    """The corpus as template data: rendered HTML fields, numbers and anchors (math as native
+    MathML for the web page, as SVG images for the PDFs)."""
+    if for_print:
+        math, screen = print_math, str
+    else:
+        from .mathml import prepare
+
+        # every formula in one call to KaTeX, not one call each
+        prepare([f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)])
+        math, screen = web_math, screen_html
     cited = corpus.cited_sources()
     refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
                   "link": corpus.sources[sid].link, "label": corpus.sources[sid].label}
             for n, sid in enumerate(cited, start=1)}
     memo = f"{math.__name__} {code_version()}"  # names the cached rendering of answers
-    titles = {q.id: Markup(render_inline_html(q.question, math)) for q in corpus.published}
+    titles = {q.id: Markup(screen(render_inline_html(q.question, math))) for q in corpus.published}
     number = 0
     sections = []
     for section in corpus.sections:
@@ -71,8 +104,8 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
                 number += 1
                 questions.append({
                     "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
-                    "short_answer": Markup(render_html(q.short_answer, math, memo)),
-                    "answer": Markup(render_html(q.answer, math, memo, embedded_images(corpus, q))),
+                    "short_answer": Markup(screen(render_html(q.short_answer, math, memo))),
+                    "answer": Markup(screen(render_html(q.answer, math, memo, embedded_images(corpus, q)))),
                     "refs": [refs[sid] for sid in q.sources],
                     "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
                 })
@@ -85,14 +118,44 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
     return {"sections": sections, "references": [refs[sid] for sid in cited], "question_count": number}
 
 
+def source_hash(text: str) -> str:
+    """A CSP source naming exactly this inline script or style element's text."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+_STYLE_ATTRIBUTE = re.compile(r'<[^>]* style="([^"]*)"')
+_CSP = "\x00csp\x00"  # stands for the policy until the page it describes is written
+
+
+def csp(page: str, style: str, script: str) -> str:
+    """The web page's Content-Security-Policy, allowing exactly what `page` uses: its own
+    <script> and <style> elements by hash, the style attributes of highlighted code by hash,
+    data: images if it has any; nothing else loads, no form posts, no <base>."""
+    attributes = sorted({source_hash(html.unescape(value)) for value in _STYLE_ATTRIBUTE.findall(page)})
+    styles = " ".join([source_hash(style), *(["'unsafe-hashes'", *attributes] if attributes else [])])
+    images = " img-src data:;" if "<img " in page else ""
+    return (f"default-src 'none'; script-src {source_hash(script)}; style-src {styles};{images} "
+            "base-uri 'none'; form-action 'none'")
+
+
+def page_script() -> str:
+    """The text of the web page's one <script> element (templates/html/web.js), hashed into its policy."""
+    return "\n" + (TEMPLATES / "html" / "web.js").read_text(encoding="utf-8")
+
+
 def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None) -> str:
-    """The HTML document in one of the modes: web, handout, quiz, cheatsheet."""
+    """The HTML document in one of the modes: web (templates/html/web.html.j2), handout, quiz,
+    cheatsheet (templates/html/guide.html.j2)."""
     css = css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
-    return html_env().get_template("html/guide.html.j2").render(
-        meta=corpus.meta, mode=mode, css=Markup(css), date=build_date(), kicker=KICKERS[mode],
-        doc_title=corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
-        **(data or view(corpus)),
-    )
+    common = {"meta": corpus.meta, "mode": mode, "date": build_date(), "kicker": KICKERS[mode],
+              "doc_title": corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
+              **(data or view(corpus, for_print=mode != "web"))}
+    if mode != "web":
+        return html_env().get_template("html/guide.html.j2").render(css=Markup(css), **common)
+    style = "\n" + css + "\n"
+    script = page_script()
+    page = html_env().get_template("html/web.html.j2").render(style=Markup(style), script=Markup(script), csp=_CSP, **common)
+    return page.replace(_CSP, csp(page, style, script), 1)
 
 
 def render(corpus: Corpus) -> dict[str, bytes]:

@@ -122,12 +122,6 @@ def _compact_path(d: str) -> str:
 _SIZE = re.compile(r'aria-label="([^"]*)" focusable="false"(?: style="([^"]*)")? fill="currentColor" .*? width="([^"]*)" height="([^"]*)"')
 
 
-def html_math(tex: str, display: bool) -> str:
-    """The math callback for the web page: inline SVG, coloured like the text around it."""
-    svg = formula_svg(tex.strip(), display)
-    return f'<div class="math display">{svg}</div>' if display else f'<span class="math">{svg}</span>'
-
-
 def print_math(tex: str, display: bool) -> str:
     """The math callback for PDFs: each formula an <img> of a data: SVG. WeasyPrint parses
     each distinct formula once (its image cache), which saves about a fifth of the memory and

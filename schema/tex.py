@@ -99,6 +99,12 @@ def _settle(ctx, loop: asyncio.AbstractEventLoop) -> None:  # noqa: ANN001
             signal.signal(sig, handler)
 
 
+def katex_eval(code: str, seconds: float) -> object:
+    """Run `code` where KaTeX is loaded (the web page's MathML, builders/mathml.py), stopped after
+    `seconds` (TimeoutError) or by an interrupt, like the checks."""
+    return _eval(_context(), code, timeout=seconds)
+
+
 KATEX_VERSION = cache.key(KATEX_JS.read_text(encoding="utf-8"), _CHECK_FN)[:16]
 _VERDICTS: dict[tuple[str, bool], str] = {}  # (tex, display) -> error, for this process
 _MAX_VERDICTS = 50_000  # a long watch session starts afresh (from the disk cache) beyond this

@@ -220,6 +220,9 @@ def test_a_forced_render_shows_no_active_injection_anywhere(tiny):
     corpus = corpus.model_copy(update={"sections": (section.model_copy(update={"questions": (forced, *section.questions[1:])}),)})
     secret = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").is_file() else "no-hostname"
     page = html.render(corpus)["tiny.html"].decode()
+    own = f"<script>{html.page_script()}</script>"
+    assert page.count("<script") == page.count(own) == 1  # the page's own, allowed by hash in its policy
+    page = page.replace(own, "")
     fields = " ".join(anki.note_fields(corpus, section, forced))
     from pypdf import PdfReader
     from io import BytesIO

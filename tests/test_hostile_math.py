@@ -134,7 +134,9 @@ def test_text_with_lt_and_amp_builds(tiny, run):
     code, _, err = run("build", "html", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"))
     assert code == 0, err
     page = (tiny.parent / "out" / "tiny.html").read_text(encoding="utf-8")
-    assert 'aria-label="\\text{Q \\&amp; A}"' in page
+    text = page.replace("\u00a0", " ")  # KaTeX keeps a text's spaces as no-break spaces
+    assert "<mtext>if a &lt; b</mtext>" in text and "<mtext>Q &amp; A</mtext>" in text  # MathML, well formed
+    assert '<annotation encoding="application/x-tex">\\text{Q \\&amp; A}</annotation>' in page
 
 
 def test_text_rewrite_keeps_plain_text_unchanged():
@@ -187,7 +189,7 @@ def raise_limits(monkeypatch) -> None:
 def test_ziamath_recursion_becomes_an_error_naming_the_file(tiny, run, monkeypatch):
     raise_limits(monkeypatch)
     path = add_question(tiny, body="Intro.\n\n$$\n" + r"\frac{1}{" * 400 + unique("x") + "}" * 400 + "\n$$")
-    err = fails_cleanly(run, "build", "html", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"))
+    err = fails_cleanly(run, "build", "pdf", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"))
     assert f"Error: {path}: answer: formula `\\frac{{1}}{{\\frac" in err and "it is nested too deeply to draw" in err
 
 
@@ -195,7 +197,7 @@ def test_ziamath_runs_under_a_time_budget(tiny, run, monkeypatch):
     raise_limits(monkeypatch)
     monkeypatch.setattr(budget, "FORMULA_SECONDS", 0.5)
     path = add_question(tiny, short="It is $" + r"\left(" * 14 + unique("x") + r"\right)" * 14 + "$.")
-    err = fails_cleanly(run, "build", "html", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"), within=30)
+    err = fails_cleanly(run, "build", "pdf", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"), within=30)
     assert f"Error: {path}: short_answer: formula " in err and "it took over 0.5 s to draw" in err
 
 
@@ -231,3 +233,37 @@ def test_time_budget_never_raises_inside_a_finaliser(monkeypatch):
             while time.monotonic() - busy < 0.002:
                 pass
     assert time.monotonic() - start < 2 and ignored == []
+
+
+# The web page's MathML is drawn by KaTeX at build time, under the same budgets as `check`.
+def test_katex_mathml_runs_under_a_time_budget(tiny, run, monkeypatch):
+    from builders import mathml
+
+    monkeypatch.setattr(mathml, "SECONDS", 0.001)
+    path = add_question(tiny, body="Intro.\n\n$$\n" + "x^{2}+" * 600 + unique("y") + "\n$$")
+    err = fails_cleanly(run, "build", "html", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"), within=30)
+    assert f"Error: {path}: answer: formula `x^{{2}}+x^{{2}}" in err and "it took over 0.001 s to draw" in err, err
+
+
+def test_katex_mathml_output_is_bounded(tiny, run, monkeypatch):
+    from builders import mathml
+
+    monkeypatch.setattr(mathml, "MAX_RENDERED_CHARS", 300)
+    path = add_question(tiny, short="It is $" + r"\frac{a}{b}+" * 5 + unique("y") + "$.")
+    err = fails_cleanly(run, "build", "html", "-j", "1", "--content", str(tiny), "--out", str(tiny.parent / "out"))
+    assert f"Error: {path}: short_answer: formula `\\frac{{a}}{{b}}" in err and "characters of MathML (limit 300)" in err, err
+
+
+def test_katex_mathml_is_cached_on_disk(tiny, monkeypatch):
+    from builders import html, mathml
+    from schema import load_corpus
+
+    add_question(tiny, short="It is $" + unique(r"\sqrt{d_k}") + "$.")
+    first = html.render(load_corpus(tiny))["tiny.html"]
+    mathml._DRAWN.clear()
+
+    def no_katex(*args: object) -> object:
+        raise AssertionError("KaTeX ran for a formula drawn before")
+
+    monkeypatch.setattr(mathml, "_katex", no_katex)
+    assert html.render(load_corpus(tiny))["tiny.html"] == first
