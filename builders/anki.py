@@ -78,10 +78,15 @@ def note_fields(corpus: Corpus, section: Section, q: Question) -> list[str]:
         media = corpus.media.get(media_key(q.file, src))
         return media_name(media) if media else None
 
+    def xref(question_id: str) -> tuple[str, str]:
+        """A card has no link to follow: the text stays, followed by the question it refers to."""
+        title = render_inline_html(corpus.question(question_id).question, anki_math)
+        return '<span class="xref">', f'</span> <span class="xref-target">(→ <i>{title}</i>)</span>'
+
     return [
         render_inline_html(q.question, anki_math),
-        render_html(q.short_answer, anki_math, memo=memo).strip(),
-        render_html(q.answer, anki_math, memo=memo, image=image).strip(),
+        render_html(q.short_answer, anki_math, memo=memo, xref=xref).strip(),
+        render_html(q.answer, anki_math, memo=memo, image=image, xref=xref).strip(),
         f"<ul>{sources}</ul>" if sources else "",
         html.escape(f"{section.number}. {section.title}"),
         q.level,
