@@ -9,6 +9,7 @@ from urllib.parse import quote
 from schema import LEVELS, Corpus, Question, Source
 from schema.markdown import headings, inline_text
 from schema.media import media_key, rewrite_images
+from schema.quotes import curl_quotes
 from schema.xrefs import rewrite_xrefs
 
 from .slugger import Slugger
@@ -133,8 +134,9 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
             "heading": anchors[q.id].text,
             "id": q.id,
             "anchor": anchors[q.id].anchor,
-            "short_answer": rewrite_xrefs(q.short_answer, anchor),
-            "answer": keep(tidy(rewrite_xrefs(rewrite_images(q.answer, lambda src: image_path(q, src)), anchor))) if q.answer else "",
+            "short_answer": rewrite_xrefs(curl_quotes(q.short_answer), anchor),
+            "answer": keep(tidy(rewrite_xrefs(rewrite_images(curl_quotes(q.answer), lambda src: image_path(q, src)), anchor)))
+            if q.answer else "",
             "sources": [source_link(corpus.sources[s]) for s in q.sources],
             "related": [f"[{anchors[r].text}](#{anchors[r].anchor})" for r in q.related],
         }

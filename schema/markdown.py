@@ -39,14 +39,48 @@ def _inline_math_rule():
     return guarded
 
 
-def make_parser(allow_html: bool = False, keep_escapes: bool = False) -> MarkdownIt:
+def _autolinks_verbatim(state) -> None:  # noqa: ANN001 - markdown-it's StateCore
+    """An autolink's text is its URL, not prose: mark it as the escapes are (text_join makes it
+    plain text again after smartquotes), so its quotes stay straight."""
+    for block in state.tokens:
+        inside = False
+        for child in block.children or []:
+            if child.type == "link_open":
+                inside = child.markup == "autolink"
+            elif child.type == "link_close":
+                inside = False
+            elif inside and child.type == "text":
+                child.type = "text_special"
+
+
+def _apostrophes(state) -> None:  # noqa: ANN001 - markdown-it's StateCore
+    """A single quote smartquotes left straight after a character (it pairs quotes, and could
+    not pair the one in "et al.'s") is an apostrophe."""
+    for block in state.tokens:
+        for child in block.children or []:
+            if child.type == "text" and "'" in child.content:
+                child.content = _APOSTROPHE.sub("’", child.content)
+
+
+_APOSTROPHE = re.compile(r"(?<=\S)'")
+QUOTES = "“”‘’"  # what straight quotes in prose become (double open/close, single open/close)
+
+
+def make_parser(allow_html: bool = False, keep_escapes: bool = False, quotes: bool = False) -> MarkdownIt:
     """CommonMark + tables + strikethrough + `$`/`$$` math; raw HTML off unless asked for.
 
     Validation parses with `allow_html=True` only to find raw HTML and report it; every
     renderer uses the default, where raw HTML is escaped text and can never pass through.
+    With `quotes`, straight quotes in prose become typographic ones (markdown-it's smartquotes
+    rule alone: its other typographic replacements stay off); code, math, URLs and
+    backslash-escaped quotes are not prose and keep theirs.
     """
-    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": quotes, "quotes": QUOTES})
     md.enable(["table", "strikethrough"])
+    if quotes:
+        md.enable("smartquotes")
+        md.core.ruler.before("smartquotes", "autolink_text_verbatim", _autolinks_verbatim)
+        md.core.ruler.after("smartquotes", "apostrophes", _apostrophes)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
     md.inline.ruler.at("math_inline", _inline_math_rule())
     if keep_escapes:
@@ -75,8 +109,9 @@ def highlight(code: str, lang: str, attrs: str) -> str:
 
 VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
 VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
-RENDERER = make_parser(allow_html=False)
-RENDERER.options["highlight"] = highlight
+RENDERER = make_parser(allow_html=False)  # the source as written (headings, formulas, plain text)
+TYPESET = make_parser(allow_html=False, quotes=True)  # what outputs show: typographic quotes in prose
+TYPESET.options["highlight"] = highlight
 BLOCKS = make_parser(allow_html=False)
 BLOCKS.core.ruler.enableOnly(["normalize", "block"])  # block structure only: inline tokens keep their raw text
 
@@ -150,7 +185,7 @@ def _placeholder(*parts: str) -> str:
 
 
 def _renderer(math: MathFn) -> RendererHTML:
-    renderer = RendererHTML(RENDERER)
+    renderer = RendererHTML(TYPESET)
 
     def formula(display: bool):
         def rule(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
@@ -216,7 +251,7 @@ def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | No
     digest = cache.key("html", memo, markdown) if memo else ""
     if memo and (hit := cache.read("html", digest)) is not None:
         return _fill(hit, image, xref)
-    html = _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+    html = _renderer(math).render(TYPESET.parse(markdown), TYPESET.options, {})
     if memo:
         cache.write("html", digest, html)
     return _fill(html, image, xref)
@@ -224,4 +259,4 @@ def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | No
 
 def render_inline_html(markdown: str, math: MathFn, xref: XrefFn | None = None) -> str:
     """Render one line of inline Markdown (a question) to HTML, without a paragraph."""
-    return _fill(_renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {}), None, xref)
+    return _fill(_renderer(math).render(TYPESET.parseInline(markdown), TYPESET.options, {}), None, xref)
