@@ -8,6 +8,8 @@ Anki gives it. No MathJax is loaded (it is not available offline), so formulas s
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
@@ -75,8 +77,14 @@ COLOURS = r"""() => [...document.body.querySelectorAll('*')].filter((e) => e.tag
 
 @pytest.fixture(scope="module")
 def cards(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
-    """(question id, back side HTML with its <style>) of every note of the bundled deck, as Anki renders them."""
-    folder = tmp_path_factory.mktemp("cards")
+    """(question id, back side HTML with its <style>) of every note of the bundled deck, as Anki
+    renders them. Built in a thread of its own: the first formula check starts a V8 context,
+    which must not see the asyncio loop Playwright's sync API runs in the test thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(rendered_cards, tmp_path_factory.mktemp("cards")).result()
+
+
+def rendered_cards(folder: Path) -> list[tuple[str, str]]:
     files = anki_builder.render(load_corpus(CONTENT))
     apkg = folder / "deck.apkg"
     apkg.write_bytes(next(data for name, data in files.items() if name.endswith(".apkg")))
