@@ -15,7 +15,7 @@ import genanki
 from schema import ANKI_LOCK, Corpus, Question, Section
 from schema.markdown import render_html, render_inline_html
 from schema.media import media_key, published_media
-from schema.models import MAX_MTIME, AnkiLock, Media, NoteRecord
+from schema.models import MAX_MTIME, AnkiLock, Media, NoteRecord, NoteTypeRecord
 
 from .freshness import code_version
 from .output import release_time
@@ -78,10 +78,15 @@ def note_fields(corpus: Corpus, section: Section, q: Question) -> list[str]:
         media = corpus.media.get(media_key(q.file, src))
         return media_name(media) if media else None
 
+    def xref(question_id: str) -> tuple[str, str]:
+        """A card has no link to follow: the text stays, followed by the question it refers to."""
+        title = render_inline_html(corpus.question(question_id).question, anki_math)
+        return '<span class="xref">', f'</span> <span class="xref-target">(→ <i>{title}</i>)</span>'
+
     return [
         render_inline_html(q.question, anki_math),
-        render_html(q.short_answer, anki_math, memo=memo).strip(),
-        render_html(q.answer, anki_math, memo=memo, image=image).strip(),
+        render_html(q.short_answer, anki_math, memo=memo, xref=xref).strip(),
+        render_html(q.answer, anki_math, memo=memo, image=image, xref=xref).strip(),
         f"<ul>{sources}</ul>" if sources else "",
         html.escape(f"{section.number}. {section.title}"),
         q.level,
@@ -110,9 +115,19 @@ class StableNote(genanki.Note):
         super().write_to_db(cursor, self.mtime, deck_id, count(self.note_id))
 
 
-def model() -> genanki.Model:
+class StableModel(genanki.Model):
+    """A genanki note type with its own modification time: Anki's importer updates an existing
+    note type's templates and CSS only when the incoming one is newer."""
+
+    mtime = 0
+
+    def to_json(self, timestamp: float, deck_id):  # noqa: ANN001, ANN201 - genanki's signature
+        return super().to_json(self.mtime, deck_id)
+
+
+def model(mtime: int = 0) -> StableModel:
     read = lambda name: (TEMPLATES / "anki" / name).read_text(encoding="utf-8")  # noqa: E731
-    return genanki.Model(
+    note_type = StableModel(
         MODEL_ID,
         MODEL_NAME,
         fields=[{"name": name} for name in FIELDS],
@@ -120,6 +135,15 @@ def model() -> genanki.Model:
         css=read("card.css"),
         sort_field_index=0,
     )
+    note_type.mtime = mtime
+    return note_type
+
+
+def model_fingerprint() -> str:
+    """sha256 of what Anki keeps of the note type: name, fields, templates and CSS."""
+    note_type = model()
+    payload = [note_type.name, note_type.fields, note_type.templates, note_type.css]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def plan_notes(corpus: Corpus) -> list[tuple[Section, Question, list[str], list[str], str]]:
@@ -132,9 +156,15 @@ def plan_notes(corpus: Corpus) -> list[tuple[Section, Question, list[str], list[
     return rows
 
 
+def later(old: NoteRecord | NoteTypeRecord | None, now: int) -> int:
+    """The time of a changed or new record: the release time, always later than the old one."""
+    return min(max(now, old.mtime + 1), MAX_MTIME) if old else now
+
+
 def next_lock(corpus: Corpus, rows: list) -> AnkiLock:
-    """Keep each unchanged note's time; a note changed back to its committed content gets its
-    committed record back; changed or new notes get the release time (always later)."""
+    """Keep each unchanged note's (and the note type's) time; a note changed back to its
+    committed content gets its committed record back; changed or new ones get the release
+    time (always later)."""
     now = release_time()
     notes = {}
     for _, q, _, _, digest in rows:
@@ -145,19 +175,25 @@ def next_lock(corpus: Corpus, rows: list) -> AnkiLock:
         elif committed and committed.fingerprint == digest:  # edited, then changed back: as committed
             notes[q.id] = committed
         else:
-            mtime = min(max(now, old.mtime + 1), MAX_MTIME) if old else now
-            notes[q.id] = NoteRecord(fingerprint=digest, mtime=mtime)
-    return AnkiLock(notes=notes)
+            notes[q.id] = NoteRecord(fingerprint=digest, mtime=later(old, now))
+    old_type, digest = corpus.anki_lock.note_type, model_fingerprint()
+    keep = old_type and old_type.fingerprint == digest
+    note_type = old_type if keep else NoteTypeRecord(fingerprint=digest, mtime=later(old_type, now))
+    return AnkiLock(note_type=note_type, notes=notes)
 
 
 def stale_lock(corpus: Corpus) -> bool:
-    """True when the committed record does not describe the current notes."""
+    """True when the committed record does not describe the current notes and note type."""
     expected = {q.id: digest for _, q, _, _, digest in plan_notes(corpus)}
-    return {qid: r.fingerprint for qid, r in corpus.anki_lock.notes.items()} != expected
+    recorded = corpus.anki_lock.note_type.fingerprint if corpus.anki_lock.note_type else None
+    return {qid: r.fingerprint for qid, r in corpus.anki_lock.notes.items()} != expected or recorded != model_fingerprint()
 
 
 def lock_json(lock: AnkiLock) -> bytes:
-    data = {"version": lock.version, "notes": {k: lock.notes[k].model_dump() for k in sorted(lock.notes)}}
+    data: dict = {"version": lock.version}
+    if lock.note_type:
+        data["note_type"] = lock.note_type.model_dump()
+    data["notes"] = {k: lock.notes[k].model_dump() for k in sorted(lock.notes)}
     return (json.dumps(data, indent=1) + "\n").encode("utf-8")
 
 
@@ -177,7 +213,7 @@ def render(corpus: Corpus) -> dict[str, bytes]:
     """The deck and the updated note record."""
     rows = plan_notes(corpus)
     lock = next_lock(corpus, rows)
-    note_type = model()
+    note_type = model(lock.note_type.mtime if lock.note_type else release_time())
     top = genanki.Deck(DECK_ID, corpus.meta.title, description=html.escape(corpus.meta.description))
     decks = {}
     for section, q, fields, tags, _ in rows:
@@ -187,7 +223,7 @@ def render(corpus: Corpus) -> dict[str, bytes]:
             note_id_for(corpus.meta.slug, q.id), lock.notes[q.id].mtime,
             model=note_type, fields=fields, tags=tags, guid=genanki.guid_for(corpus.meta.slug, q.id),
         ))
-    stamp = max((r.mtime for r in lock.notes.values()), default=release_time())
+    stamp = max([r.mtime for r in lock.notes.values()] + [note_type.mtime])
     with tempfile.TemporaryDirectory() as tmp:
         files = []
         for media in published_media(corpus).values():

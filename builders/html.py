@@ -36,6 +36,11 @@ def print_math(tex: str, display: bool) -> str:
     return render(tex, display)
 
 
+def xref_link(question_id: str) -> tuple[str, str]:
+    """A cross-reference `[text](#id)` as an internal link to the question (`#q-<id>`)."""
+    return f'<a class="xref" href="#q-{question_id}">', "</a>"
+
+
 def embedded_images(corpus: Corpus, q: Question) -> ImageFn:
     """Each image of a question's answer as a data: URI, so the page (and the PDFs, whose URL
     fetcher allows only data: URIs) stay self-contained; an SVG is only ever an <img>."""
@@ -104,8 +109,8 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
                 number += 1
                 questions.append({
                     "id": q.id, "anchor": f"q-{q.id}", "number": number, "title": titles[q.id],
-                    "short_answer": Markup(screen(render_html(q.short_answer, math, memo))),
-                    "answer": Markup(screen(render_html(q.answer, math, memo, embedded_images(corpus, q)))),
+                    "short_answer": Markup(screen(render_html(q.short_answer, math, memo, xref=xref_link))),
+                    "answer": Markup(screen(render_html(q.answer, math, memo, embedded_images(corpus, q), xref_link))),
                     "refs": [refs[sid] for sid in q.sources],
                     "related": [{"anchor": f"q-{r}", "title": titles[r]} for r in q.related],
                 })

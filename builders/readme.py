@@ -9,6 +9,8 @@ from urllib.parse import quote
 from schema import LEVELS, Corpus, Question, Source
 from schema.markdown import headings, inline_text
 from schema.media import media_key, rewrite_images
+from schema.quotes import curl_quotes
+from schema.xrefs import rewrite_xrefs
 
 from .slugger import Slugger
 from .templating import markdown_env, md_inline, md_text, md_url
@@ -127,13 +129,17 @@ def render(corpus: Corpus, outputs_list: list[tuple[str, str]] | None = None, fo
     def image_path(q: Question, src: str) -> str:  # %-escaped: the content folder's own path may hold spaces
         return quote(posixpath.normpath(posixpath.join(content_path, media_key(q.file, src))), safe="/")
 
+    def anchor(question_id: str) -> str:  # a cross-reference `[text](#id)` links to the question's heading
+        return anchors[question_id].anchor
+
     def question_view(q: Question) -> dict:
         return {
             "heading": anchors[q.id].text,
             "id": q.id,
             "anchor": anchors[q.id].anchor,
-            "short_answer": q.short_answer,
-            "answer": keep(tidy(rewrite_images(q.answer, lambda src: image_path(q, src)))) if q.answer else "",
+            "short_answer": rewrite_xrefs(curl_quotes(q.short_answer), anchor),
+            "answer": keep(tidy(rewrite_xrefs(rewrite_images(curl_quotes(q.answer), lambda src: image_path(q, src)), anchor)))
+            if q.answer else "",
             "sources": [source_link(corpus.sources[s]) for s in q.sources],
             "related": [f"[{anchors[r].text}](#{anchors[r].anchor})" for r in q.related],
         }

@@ -34,12 +34,13 @@ def md_inline(markdown: str) -> str:
     """Validated inline Markdown (a question) written again so it is self-contained: text
     escaped with `md_text`'s rule, each code span closed by its own fence, emphasis and
     strikethrough re-emitted; anything else (a link, an image, raw HTML, math) becomes
-    escaped text. Fragments joined on one line (a Related line) cannot pair with each other."""
-    from schema.markdown import RENDERER
+    escaped text. Fragments joined on one line (a Related line) cannot pair with each other.
+    Quotes in its text are typographic, as every output shows them."""
+    from schema.markdown import TYPESET
 
     out: list[str] = []
     marks = {"em": "*", "strong": "**", "s": "~~"}
-    for token in RENDERER.parseInline(markdown)[0].children or []:
+    for token in TYPESET.parseInline(markdown)[0].children or []:
         kind = token.type
         if kind.endswith(("_open", "_close")) and kind.rsplit("_", 1)[0] in marks:
             out.append(marks[kind.rsplit("_", 1)[0]])

@@ -10,6 +10,8 @@ from .unicode_rules import hidden_characters
 from .markdown import VALIDATOR, alt_text, headings, walk_lines
 from .media import MEDIA_DIR, REMOTE, SAFE_SRC, rewrite_is_exact
 from .tex import tex_errors
+from .xrefs import XREF_TARGET
+from .xrefs import rewrite_is_exact as xrefs_rewrite_exactly
 
 SAFE_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 # A display-math line that a Markdown tool without math support would read as a list, quote or heading.
@@ -103,8 +105,10 @@ def markdown_problems(
             href = str(token.attrs.get("href", ""))
             if inline_only:
                 problems.append(Problem(path, line, field, "links are not allowed here"))
-            elif not SAFE_LINK.match(href):
-                problems.append(Problem(path, line, field, f"links must be absolute http(s) URLs: {href[:60]!r}"))
+            elif href.startswith("#") and not XREF_TARGET.match(href):
+                problems.append(Problem(path, line, field, f"a cross-reference names a question id: [text](#question-id), not {href[:60]!r}"))
+            elif not SAFE_LINK.match(href) and not href.startswith("#"):
+                problems.append(Problem(path, line, field, f"links must be absolute http(s) URLs or [text](#question-id): {href[:60]!r}"))
         elif kind == "image":
             problems += image_problems(str(token.attrs.get("src", "")), alt_text(token), path, line, field, allow_images)
         elif kind == "text" and inline_only and "`" in token.content:  # would pair with a neighbour's on a joined line
@@ -125,6 +129,8 @@ def markdown_problems(
         problems.append(Problem(path, first_line, field, "must be a single paragraph"))
     if allow_images and "![" in markdown and not rewrite_is_exact(markdown):
         problems.append(Problem(path, first_line, field, "an image path is also written elsewhere in this answer (in code?), so outputs could not rewrite it safely; write that text differently"))
+    if "#" in markdown and not xrefs_rewrite_exactly(markdown):
+        problems.append(Problem(path, first_line, field, "a cross-reference's [text](#id) is also written elsewhere in this text (in code?), so outputs could not rewrite it safely; write that text differently"))
     if not inline_only and headings(markdown + "\n\n# end\n")[-1:] != ["end"]:
         fences = [t for t in tokens if t.type == "fence" and t.map]
         line = first_line + (fences[-1].map[0] if fences else 0)

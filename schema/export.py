@@ -31,8 +31,8 @@ class ExportQuestion(_Export):
     id: str = Field(description="Stable question id (slug)")
     level: Level = Field(description="basic, intermediate or advanced")
     question: str = Field(description="The question (inline Markdown)")
-    short_answer: str = Field(description="Interview-ready short answer (Markdown)")
-    answer: str = Field(description="Detailed answer (Markdown, TeX math between $ and $$; image paths relative to the content folder)")
+    short_answer: str = Field(description="Interview-ready short answer (Markdown; a link to `#ID` is a cross-reference to the question with that id)")
+    answer: str = Field(description="Detailed answer (Markdown, TeX math between $ and $$; image paths relative to the content folder; a link to `#ID` is a cross-reference to the question with that id)")
     sources: list[str] = Field(description="Ids of cited works, keys of the top-level `sources`")
 
 

@@ -16,12 +16,14 @@ from .errors import ContentErrors, Problem, clip, cut, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, Refused, inside, read_bounded
 from .media import MEDIA_DIR, SUFFIXES, MediaReader
+from .xrefs import cross_references
 from .models import LEVELS, AnkiLock, Corpus, Metadata, Question, Section, Source, URL_PATTERN
 
 SECTION_DIR = re.compile(r"^(\d{1,3})-[a-z0-9-]+$")
 TOP_LEVEL_FILES = {"corpus.yaml", "bibliography.yaml", ANKI_LOCK}
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')  # strings (skipped), brackets, newlines
 MAX_LOCK_DEPTH = 8  # the note record nests 3 deep
+XREF_HINT = re.compile(r"\]\(\s*#")  # a text that may hold a cross-reference (parsed only then)
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -169,6 +171,7 @@ class _Loader:
         self._coverage: fonts.Coverage | None = None
         self.total_bytes = 0
         self.located: dict[str, Located] = {}
+        self.answer_lines: dict[str, int] = {}  # where each question file's body starts
         self.media = MediaReader(root)
 
     # -- reading -------------------------------------------------------------------------
@@ -476,6 +479,7 @@ class _Loader:
         self.problems += markdown_problems(texts["answer"], shown, "answer", answer_line, allow_images=True)
         if question is None:
             return None
+        self.answer_lines[shown] = answer_line
         self.problems += self.media.check(question, shown, answer_line)
         self.check_glyphs(question.question, shown, "question", located.line(("question",)))
         self.check_glyphs(question.short_answer, shown, "short_answer", located.line(("short_answer",)), markdown=True)
@@ -531,3 +535,20 @@ class _Loader:
                     self.problems.append(Problem(q.path, where, "related", "a question cannot be related to itself"))
                 elif q.published and not by_id[other].published:
                     self.problems.append(Problem(q.path, where, "related", f"{other!r} is a draft; link only published questions"))
+            self.check_cross_references(q, by_id)
+
+    def check_cross_references(self, q: Question, by_id: dict[str, Question]) -> None:
+        """Every `[text](#id)` of a question's answers names another question (a published one,
+        when this one is published)."""
+        starts = {"short_answer": self.located[q.path].line(("short_answer",)), "answer": self.answer_lines.get(q.path, 0)}
+        for field, text in (("short_answer", q.short_answer), ("answer", q.answer)):
+            if not XREF_HINT.search(text):
+                continue
+            for target, offset in cross_references(text):
+                where = starts[field] + (offset if field == "answer" else 0)
+                if target not in by_id:
+                    self.problems.append(Problem(q.path, where, field, f"cross-reference to unknown question id {target!r}"))
+                elif target == q.id:
+                    self.problems.append(Problem(q.path, where, field, "a question cannot refer to itself"))
+                elif q.published and not by_id[target].published:
+                    self.problems.append(Problem(q.path, where, field, f"cross-reference to {target!r}, a draft; link only published questions"))

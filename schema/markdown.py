@@ -39,14 +39,48 @@ def _inline_math_rule():
     return guarded
 
 
-def make_parser(allow_html: bool = False, keep_escapes: bool = False) -> MarkdownIt:
+def _autolinks_verbatim(state) -> None:  # noqa: ANN001 - markdown-it's StateCore
+    """An autolink's text is its URL, not prose: mark it as the escapes are (text_join makes it
+    plain text again after smartquotes), so its quotes stay straight."""
+    for block in state.tokens:
+        inside = False
+        for child in block.children or []:
+            if child.type == "link_open":
+                inside = child.markup == "autolink"
+            elif child.type == "link_close":
+                inside = False
+            elif inside and child.type == "text":
+                child.type = "text_special"
+
+
+def _apostrophes(state) -> None:  # noqa: ANN001 - markdown-it's StateCore
+    """A single quote smartquotes left straight after a character (it pairs quotes, and could
+    not pair the one in "et al.'s") is an apostrophe."""
+    for block in state.tokens:
+        for child in block.children or []:
+            if child.type == "text" and "'" in child.content:
+                child.content = _APOSTROPHE.sub("’", child.content)
+
+
+_APOSTROPHE = re.compile(r"(?<=\S)'")
+QUOTES = "“”‘’"  # what straight quotes in prose become (double open/close, single open/close)
+
+
+def make_parser(allow_html: bool = False, keep_escapes: bool = False, quotes: bool = False) -> MarkdownIt:
     """CommonMark + tables + strikethrough + `$`/`$$` math; raw HTML off unless asked for.
 
     Validation parses with `allow_html=True` only to find raw HTML and report it; every
     renderer uses the default, where raw HTML is escaped text and can never pass through.
+    With `quotes`, straight quotes in prose become typographic ones (markdown-it's smartquotes
+    rule alone: its other typographic replacements stay off); code, math, URLs and
+    backslash-escaped quotes are not prose and keep theirs.
     """
-    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False, "typographer": quotes, "quotes": QUOTES})
     md.enable(["table", "strikethrough"])
+    if quotes:
+        md.enable("smartquotes")
+        md.core.ruler.before("smartquotes", "autolink_text_verbatim", _autolinks_verbatim)
+        md.core.ruler.after("smartquotes", "apostrophes", _apostrophes)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=False)
     md.inline.ruler.at("math_inline", _inline_math_rule())
     if keep_escapes:
@@ -75,8 +109,9 @@ def highlight(code: str, lang: str, attrs: str) -> str:
 
 VALIDATOR = make_parser(allow_html=True, keep_escapes=True)
 VALIDATOR.validateLink = lambda url: True  # see every link, so unsafe ones are reported, not hidden
-RENDERER = make_parser(allow_html=False)
-RENDERER.options["highlight"] = highlight
+RENDERER = make_parser(allow_html=False)  # the source as written (headings, formulas, plain text)
+TYPESET = make_parser(allow_html=False, quotes=True)  # what outputs show: typographic quotes in prose
+TYPESET.options["highlight"] = highlight
 BLOCKS = make_parser(allow_html=False)
 BLOCKS.core.ruler.enableOnly(["normalize", "block"])  # block structure only: inline tokens keep their raw text
 
@@ -139,11 +174,18 @@ def formulas(markdown: str) -> list[tuple[str, bool]]:
 
 MathFn = Callable[[str, bool], str]
 ImageFn = Callable[[str], str | None]  # an image's src as written -> the URL to use, or None (alt text only)
-_IMAGE = re.compile("\x00([^\x00]*)\x00")  # markdown-it turns NUL into U+FFFD, so content cannot forge one
+# A cross-reference's question id -> the HTML before and after the link's text (e.g. an <a> to
+# the question); without one, the text stays plain.
+XrefFn = Callable[[str], tuple[str, str]]
+_PLACEHOLDER = re.compile("\x00([^\x00]*)\x00")  # markdown-it turns NUL into U+FFFD, so content cannot forge one
+
+
+def _placeholder(*parts: str) -> str:
+    return "\x00" + json.dumps(parts) + "\x00"
 
 
 def _renderer(math: MathFn) -> RendererHTML:
-    renderer = RendererHTML(RENDERER)
+    renderer = RendererHTML(TYPESET)
 
     def formula(display: bool):
         def rule(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
@@ -155,46 +197,66 @@ def _renderer(math: MathFn) -> RendererHTML:
         # A placeholder naming the image as written; `render_html` turns it into an <img>
         # after the (image-independent) cache, so a changed image file is never stale.
         token = tokens[idx]
-        return "\x00" + json.dumps([str(token.attrs.get("src", "")), alt_text(token), str(token.attrs.get("title", ""))]) + "\x00"
+        return _placeholder("img", str(token.attrs.get("src", "")), alt_text(token), str(token.attrs.get("title", "")))
+
+    def link_open(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
+        # A cross-reference `[text](#id)` is a placeholder too, resolved after the cache (the
+        # target's title may change); links cannot nest, so its close is the next link_close.
+        href = str(tokens[idx].attrs.get("href", ""))
+        env["xref"] = href[1:] if href.startswith("#") else None
+        return _placeholder("xref-open", env["xref"]) if env["xref"] else renderer.renderToken(tokens, idx, options, env)
+
+    def link_close(tokens: list[Token], idx: int, options, env) -> str:  # noqa: ANN001
+        xref, env["xref"] = env.get("xref"), None
+        return _placeholder("xref-close", xref) if xref else renderer.renderToken(tokens, idx, options, env)
 
     renderer.rules["math_inline"] = formula(False)
     renderer.rules["math_block"] = formula(True)
     renderer.rules["math_block_label"] = formula(True)
     renderer.rules["image"] = image
+    renderer.rules["link_open"] = link_open
+    renderer.rules["link_close"] = link_close
     return renderer
 
 
-def _images(html: str, image: ImageFn | None) -> str:
+def _fill(html: str, image: ImageFn | None, xref: XrefFn | None) -> str:
     """Replace each image placeholder by an <img> with the URL `image(src)` gives, or by its
-    escaped alt text when there is no such image (or no `image` function)."""
+    escaped alt text when there is no such image (or no `image` function); and each
+    cross-reference's ends by what `xref(id)` gives (nothing without an `xref` function)."""
     def one(match: re.Match[str]) -> str:
-        src, alt, title = json.loads(match.group(1))
+        kind, *parts = json.loads(match.group(1))
+        if kind != "img":
+            return (xref(parts[0])[kind == "xref-close"]) if xref else ""
+        src, alt, title = parts
         url = image(src) if image else None
         if not url:
             return escapeHtml(alt)
         title_attr = f' title="{escapeHtml(title)}"' if title else ""
         return f'<img class="figure" src="{escapeHtml(url)}" alt="{escapeHtml(alt)}"{title_attr}>'
 
-    return _IMAGE.sub(one, html)
+    return _PLACEHOLDER.sub(one, html)
 
 
-def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | None = None) -> str:
-    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula and
-    `image(src)` the URL of each image (see `_images`).
+def render_html(markdown: str, math: MathFn, memo: str = "", image: ImageFn | None = None,
+                xref: XrefFn | None = None) -> str:
+    """Render Markdown to HTML; `math(tex, display)` returns the HTML for each formula,
+    `image(src)` the URL of each image and `xref(id)` the HTML around each cross-reference's
+    text (see `_fill`).
 
     With `memo` (naming the math flavour and the code version) the result is kept in
-    `.cache/html/`, so an unchanged answer is not parsed again in the next build. Images are
-    put in after the cache: it holds only placeholders, never an image's URL or bytes.
+    `.cache/html/`, so an unchanged answer is not parsed again in the next build. Images and
+    cross-references are put in after the cache: it holds only placeholders, never an image's
+    URL or bytes, nor another question's title.
     """
     digest = cache.key("html", memo, markdown) if memo else ""
     if memo and (hit := cache.read("html", digest)) is not None:
-        return _images(hit, image)
-    html = _renderer(math).render(RENDERER.parse(markdown), RENDERER.options, {})
+        return _fill(hit, image, xref)
+    html = _renderer(math).render(TYPESET.parse(markdown), TYPESET.options, {})
     if memo:
         cache.write("html", digest, html)
-    return _images(html, image)
+    return _fill(html, image, xref)
 
 
-def render_inline_html(markdown: str, math: MathFn) -> str:
+def render_inline_html(markdown: str, math: MathFn, xref: XrefFn | None = None) -> str:
     """Render one line of inline Markdown (a question) to HTML, without a paragraph."""
-    return _images(_renderer(math).render(RENDERER.parseInline(markdown), RENDERER.options, {}), None)
+    return _fill(_renderer(math).render(TYPESET.parseInline(markdown), TYPESET.options, {}), None, xref)

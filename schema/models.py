@@ -171,10 +171,20 @@ class NoteRecord(Strict):
     mtime: int = Field(ge=0, le=MAX_MTIME, description="The note's modification time (Unix seconds, at most 9999-12-31), sent to Anki")
 
 
+class NoteTypeRecord(Strict):
+    """What the last release shipped for the note type: its fingerprint and modification time."""
+
+    fingerprint: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="sha256 of the note type's name, fields, templates and CSS"
+    )
+    mtime: int = Field(ge=0, le=MAX_MTIME, description="The note type's modification time (Unix seconds), sent to Anki")
+
+
 class AnkiLock(Strict):
     """`content/anki-notes.lock.json`: per-note fingerprints and times, committed with the content."""
 
     version: Literal[1] = Field(default=1, description="Format version of this file")
+    note_type: NoteTypeRecord | None = Field(default=None, description="The note type's record (absent in older files)")
     notes: dict[Slug, NoteRecord] = Field(default_factory=dict, description="Question id -> record")
 
 

@@ -1,6 +1,7 @@
 """The .apkg through the real Anki backend: import, update in place, history and tags kept, stable ids."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -164,3 +165,35 @@ def test_guids_derive_from_the_question_id_only():
     for q in corpus.published[:5]:
         assert genanki.guid_for(corpus.meta.slug, q.id) == genanki.guid_for("transformer-interview", q.id)
     assert anki_builder.note_id_for("s", "a") == anki_builder.note_id_for("s", "a") != anki_builder.note_id_for("s", "b")
+
+
+def test_a_changed_note_type_updates_in_place_and_an_unchanged_one_keeps_its_time(collection, tiny, tmp_path, monkeypatch):
+    """Anki updates an existing note type's CSS and templates only when the incoming one is
+    newer: the lock records the note type's own time, later whenever its templates or CSS change."""
+    templates = tmp_path / "templates"
+    shutil.copytree(anki_builder.TEMPLATES, templates)
+    monkeypatch.setattr(anki_builder, "TEMPLATES", templates)
+    import_deck(collection, build(tiny, tmp_path / "a", 1_700_000_000, monkeypatch))
+    first = load_corpus(tiny).anki_lock.note_type
+    assert first is not None and first.mtime == 1_700_000_000
+    build(tiny, tmp_path / "b", 1_700_050_000, monkeypatch)
+    assert load_corpus(tiny).anki_lock.note_type == first  # nothing changed: same time
+    css = templates / "anki" / "card.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.card { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    log = import_deck(collection, build(tiny, tmp_path / "c", 1_700_100_000, monkeypatch))
+    assert load_corpus(tiny).anki_lock.note_type.mtime == 1_700_100_000
+    assert (len(log.new), len(log.updated)) == (0, 0)  # the notes themselves did not change
+    note_type = collection.models.by_name(anki_builder.MODEL_NAME)
+    assert note_type["css"].endswith(".card { letter-spacing: 0.01em; }\n")
+    assert len(collection.models.all_names_and_ids()) == len({m.name for m in collection.models.all_names_and_ids()})
+    assert collection.note_count() == 2
+
+
+def test_a_note_record_from_other_card_templates_is_stale(tiny, tmp_path, monkeypatch):
+    build(tiny, tmp_path / "a", 1_700_000_000, monkeypatch)
+    templates = tmp_path / "templates"
+    shutil.copytree(anki_builder.TEMPLATES, templates)
+    monkeypatch.setattr(anki_builder, "TEMPLATES", templates)
+    back = templates / "anki" / "back.html"
+    back.write_text(back.read_text(encoding="utf-8") + "<div></div>\n", encoding="utf-8")
+    assert anki_builder.stale_lock(load_corpus(tiny))

@@ -209,7 +209,7 @@ def test_check_rejects_every_injection(tiny):
     messages = str(caught.value)
     for fragment in ("raw HTML is not allowed: '<script>", "remote images are never fetched: 'file:///etc/hostname'",
                      "raw HTML is not allowed: '<link rel=attachment", "raw HTML is not allowed: '<img src=x onerror",
-                     "links must be absolute http(s) URLs: 'javascript:alert(1)'"):
+                     "links must be absolute http(s) URLs or [text](#question-id): 'javascript:alert(1)'"):
         assert fragment in messages
 
 

@@ -11,6 +11,7 @@ FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 INLINE_MATH = re.compile(r"(?<![\\$\d])\$(?=\S)(?:[^$\\]|\\.)+?(?<=\S)\$(?![\d$])")
 IMAGE = re.compile(r"!\[(?P<alt>[^\]\n]{0,500})\]\((?P<src><[^>\n]{0,2000}>|[^)\s]{0,2000})(?:\s+\"[^\"\n]{0,500}\")?\)")
 LINK = re.compile(r"(?<!!)\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]{0,500}\]){0,500})\]\((?P<href><[^>\n]{0,2000}>|[^)\s]{0,2000})(?:\s+\"[^\"\n]{0,500}\")?\)")
+XREF_PREFIX = "studykit-xref-"  # a link to a heading, kept (anchor in hex) until questions have ids
 SAFE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 SUP = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
@@ -352,6 +353,8 @@ def _clean_text(text: str, done: Counter, image: ImageFn) -> str:
         href, label = match.group("href").strip("<>"), match.group("text")
         if SAFE.match(href) and label.strip():
             return match.group(0)
+        if href.startswith("#") and len(href) > 1 and label.strip():  # resolved once ids are known
+            return f"[{label}](#{XREF_PREFIX}{unquote(href[1:]).encode('utf-8').hex()})"
         done["relative, empty or unsafe links made text"] += 1
         return label
 

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from schema.checks import markdown_problems
+from schema.markdown import inline_text
+from schema.xrefs import rewrite_xrefs
 from schema.models import LEVELS, MAX_SHORT_ANSWER, safe_url
 
-from ..slugger import slug
+from ..slugger import Slugger, slug
 from .answers import split_short
-from .cleanup import clean_markdown, drop_answer_label, is_placeholder, lint_style, protected_spans
+from .cleanup import XREF_PREFIX, clean_markdown, drop_answer_label, is_placeholder, lint_style, protected_spans
 from .levels import heading_level
 from .document import Outline, strip_number
 from .decode import ImportError_, decode
@@ -249,8 +251,30 @@ def build_questions(outline: Outline, text: str, legacy: Path, options: ImportOp
     if not options.faithful:  # a studykit README's answers are never filler, however alike
         _templated_drafts(imported, done)
     _assign_ids(imported)
+    _cross_references(imported, outline, done)
     imported.slug = make_id(imported.title, 40, "imported")
     return imported
+
+
+def _cross_references(imported: Imported, outline: Outline, done: Counter) -> None:
+    """A link to a published question's heading (`#its-github-anchor`) becomes a cross-reference
+    `[text](#question-id)`; a link to any other heading becomes its text."""
+    slugger = Slugger()
+    heading_anchor = {h.line + 1: slugger.slug(inline_text(h.text)) for h in outline.headings}  # 1-based, as q["line"]
+    questions = [q for s in imported.sections for q in s["questions"]]
+    by_anchor = {heading_anchor[q["line"]]: q["id"] for q in questions if q["line"] in heading_anchor and q["status"] == "published"}
+    for q in questions:
+        def target(encoded: str) -> str | None:
+            hexed = encoded.removeprefix(XREF_PREFIX)
+            try:
+                found = by_anchor.get(bytes.fromhex(hexed).decode("utf-8")) if encoded != hexed else None
+            except ValueError:
+                found = None
+            found = found if found != q["id"] else None
+            done["links to questions made cross-references" if found else "links to other headings made text"] += 1
+            return found
+
+        q["short_answer"], q["answer"] = rewrite_xrefs(q["short_answer"], target), rewrite_xrefs(q["answer"], target)
 
 
 def _opens_with_placeholder(body: str) -> bool:
