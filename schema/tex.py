@@ -42,9 +42,25 @@ def _context():
 
     # The constructor runs a script of its own, which an interrupt would leave running (see
     # _eval): Ctrl-C waits until it is done. Its threads inherit the mask, so signals go to this one.
+    # It is made in a thread of its own: MiniRacer adopts an asyncio loop running in the calling
+    # thread (a notebook's, Playwright's sync API's) and would wait on it forever; in a fresh
+    # thread it starts its own loop thread, as it does when no loop runs.
+    made: list = []
+
+    def make() -> None:
+        try:
+            made.append(MiniRacer())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            made.append(exc)
+
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        ctx = MiniRacer()
+        maker = threading.Thread(target=make, name="studykit-katex-init", daemon=True)
+        maker.start()
+        maker.join()
+        if isinstance(made[0], BaseException):
+            raise made[0]
+        ctx = made[0]
         # Tear V8 down while the interpreter is still whole: left to the garbage collector at
         # shutdown, MiniRacer.__del__ can deadlock waiting on V8's task runner.
         atexit.register(ctx.close)

@@ -13,6 +13,7 @@ from builders import pdf as pdf_builder
 from schema import load_corpus
 from schema.markdown import RENDERER
 
+from . import pdf_lines
 from .conftest import CONTENT
 
 
@@ -238,3 +239,103 @@ def test_code_blocks_are_highlighted_and_wrap(tiny):
     reader = PdfReader(BytesIO(pdf_builder.render(corpus, modes=("handout",))["tiny-handout.pdf"]))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "value_59" in text.replace("\n", "")  # wrapped, not cut off at the page edge
+
+
+# -- line breaking, measure, running heads, viewer settings (issue 15) ---------------------------
+def test_no_paragraph_word_stands_alone_on_a_line(built):
+    corpus, readers, _ = built
+    paras = pdf_lines.corpus_paragraphs(corpus)
+    for name, reader in readers.items():
+        assert pdf_lines.stranded_words(pdf_lines.lines(reader), paras) == [], name
+
+
+def crafted_paragraphs() -> tuple[str, list[str]]:
+    """Paragraphs that sweep a line's end past an inline element: WeasyPrint strands the first
+    word of at least one of them (docs/weasyprint-stranded-word.md)."""
+    html, paras = [], []
+    for count in range(6, 16):
+        for width in range(1, 5):
+            lead = f"Because {' '.join(['ab'] * count)} {'x' * width}"
+            for element, text in (("<code>abcdefgh</code>", "abcdefgh"), ("<em>abcdefgh</em>", "abcdefgh")):
+                html.append(f"<p>{lead} {element} more text follows here and goes on to the end.</p>")
+                paras.append(f"{lead} {text} more text follows here and goes on to the end.")
+    page = ('<html lang="en"><style>@page { size: 130mm 3000mm; margin: 5mm } '
+            'p { font: 12pt "DejaVu Serif"; width: 100mm; hyphens: auto }</style>' + "".join(html))
+    return page, paras
+
+
+def test_the_stranded_word_check_fails_without_the_fix_and_passes_with_it():
+    import weasyprint
+
+    from builders.linebreaks import keep_spaces
+
+    page, paras = crafted_paragraphs()
+    found = {}
+    for label, document in (("as written", page), ("fixed", keep_spaces(page))):
+        reader = PdfReader(BytesIO(weasyprint.HTML(string=document).write_pdf()))
+        found[label] = pdf_lines.stranded_words(pdf_lines.lines(reader), paras)
+    assert found["as written"], "the crafted page no longer strands a word: WeasyPrint may be fixed"
+    assert found["fixed"] == []
+
+
+def test_keep_spaces_moves_the_space_into_the_element_and_leaves_pre_alone():
+    from builders.linebreaks import keep_spaces
+
+    page = ('<p>It is <em>x</em> and\n<span class="math"><img src="a"></span>: the <code>a&lt;b</code> end</p>'
+            '<pre><code>a <span>b</span></code></pre>')
+    assert keep_spaces(page) == (
+        '<p>It is<em> x</em> and<span class="math">\n<img src="a"></span>: the<span class="space"> '
+        '<code>a&lt;b</code></span> end</p><pre><code>a <span>b</span></code></pre>')
+
+
+def test_handout_sets_a_book_measure(built):
+    _, readers, _ = built
+    median = pdf_lines.median_full_line(readers["handout"])
+    assert 55 <= median <= 75, median
+
+
+def test_full_line_measure_reads_the_full_lines():
+    wide = ["x" * 90] * 20 + ["short last line"] * 5
+    assert pdf_lines.median_full_line_of(wide) == 90
+    assert pdf_lines.median_full_line_of(["y" * 70] * 10 + ["x" * 20]) == 70
+
+
+def test_body_text_is_set_in_the_bundled_text_font(built):
+    _, readers, _ = built
+    names = set()
+    for page in readers["handout"].pages[:10]:
+        for font in ((page.get("/Resources") or {}).get("/Font") or {}).values():
+            names.add(str(font.get_object().get("/BaseFont")))
+    assert any("STIXTwoText" in n.replace(" ", "") for n in names), names
+
+
+def running_head(text: str, titles: list[str]) -> str | None:
+    """The section title a page's text starts with (its running head), if any."""
+    first = squash(text.split("\n", 1)[0])
+    return next((t for t in titles if first == squash(t)), None)
+
+
+def test_running_head_names_the_section_the_page_is_in_and_skips_opening_pages(built):
+    corpus, readers, _ = built
+    titles = [f"{s.number}. {s.title}" for s in corpus.sections]
+    for name, reader in readers.items():
+        current, heads = None, 0
+        for text in page_texts(reader):
+            head = running_head(text, titles)
+            body = squash(text.split("\n", 1)[1] if head else text)
+            if head is not None:
+                heads += 1
+                if name == "handout":  # sections open pages; the quiz's may open one at its top
+                    assert not body.startswith(squash(head)), f"{name}: head repeats the title opening the page"
+                    assert head == current, (name, head, current)
+                else:
+                    assert head == current or body.startswith(squash(head)), (name, head, current)
+            opened = [t for t in titles if squash(t) in body]
+            current = opened[-1] if opened else current
+        assert heads > 3, name
+
+
+def test_pdfs_open_with_the_bookmarks_pane(built):
+    _, readers, _ = built
+    for name, reader in readers.items():
+        assert reader.trailer["/Root"].get("/PageMode") == "/UseOutlines", name

@@ -91,7 +91,7 @@ def test_optional_policy_may_have_no_bibliography(imported):
 
 @pytest.mark.parametrize("entry,citation,label,link", [
     ({"authors": "Vaswani et al.", "title": "Attention", "year": 2017, "venue": "NeurIPS", "arxiv": "1706.03762"},
-     "Vaswani et al. Attention. NeurIPS 2017, arXiv:1706.03762.", "Vaswani 2017", "[Vaswani et al. (2017). Attention](https://arxiv.org/abs/1706.03762)"),
+     "Vaswani et al. Attention. NeurIPS 2017, arXiv:1706.03762.", "Vaswani et al. 2017", "[Vaswani et al. (2017). Attention](https://arxiv.org/abs/1706.03762)"),
     ({"title": "notes.md", "url": "https://example.org/n"}, "notes.md.", "notes.md", "[notes.md](https://example.org/n)"),
     ({"title": "notes.md"}, "notes.md.", "notes.md", "notes.md"),
     ({"title": "Notes", "year": 2020}, "Notes. 2020.", "Notes 2020", "(2020). Notes"),
@@ -100,6 +100,16 @@ def test_optional_policy_may_have_no_bibliography(imported):
 def test_citations_leave_out_missing_pieces(entry, citation, label, link):
     source = Source(id="s", **entry)
     assert (source.citation, source.label, readme.source_link(source)) == (citation, label, link)
+
+
+@pytest.mark.parametrize("authors,label", [
+    ("Press, Wolf", "Press & Wolf 2017"), ("Press", "Press 2017"), ("Ba, Kiros, Hinton", "Ba et al. 2017"),
+    ("BigScience Workshop (Le Scao, Fan, et al.)", "BigScience Workshop 2017"),
+])
+def test_labels_name_the_authors_as_prose_cites_them(authors, label):
+    source = Source(id="s", authors=authors, title="T", year=2017, arxiv="1608.05859")
+    assert source.label == label
+    assert source.cite(arxiv=False) == f"{authors}{'' if authors.endswith('.') else '.'} T. 2017."
 
 
 def entry_variants() -> list[str]:
