@@ -168,3 +168,15 @@ def test_imported_shape_checks_and_builds_every_output(run, imported, tmp_path):
         (tmp_path / "deck.anki2").write_bytes(archive.read("collection.anki2"))
     with sqlite3.connect(tmp_path / "deck.anki2") as con:
         assert con.execute("select count(*) from notes").fetchone()[0] == 2
+
+
+def test_check_rejects_a_cited_year_the_bibliography_does_not_give(tiny, run):
+    first = tiny / "01-basics" / "01-first.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\nAs Vaswani et al. (2016) put it, and (Vaswani et al., 2017) agrees.\n",
+                     encoding="utf-8")
+    code, _, err = run("check", "--content", str(tiny))
+    assert code == 1
+    assert "01-first.md:7: sources: the text cites 'Vaswani et al. (2016)' but 'vaswani2017' is dated 2017" in err
+    assert err.count("the text cites") == 1
+    first.write_text(first.read_text(encoding="utf-8").replace("(2016)", "(2017)"), encoding="utf-8")
+    assert run("check", "--content", str(tiny))[0] == 0
