@@ -94,9 +94,10 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
         prepare([f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)])
         math, screen = web_math, screen_html
     cited = corpus.cited_sources()
-    refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": corpus.sources[sid].citation,
-                  "link": corpus.sources[sid].link, "label": corpus.sources[sid].label}
-            for n, sid in enumerate(cited, start=1)}
+    # An arXiv id is printed once: as the link's text, left out of the citation before it.
+    refs = {sid: {"anchor": f"ref-{sid}", "number": n, "citation": src.cite(arxiv=False),
+                  "link": src.link, "link_text": f"arXiv:{src.arxiv}" if src.arxiv else src.link, "label": src.label}
+            for n, (sid, src) in enumerate(((sid, corpus.sources[sid]) for sid in cited), start=1)}
     memo = f"{math.__name__} {code_version()}"  # names the cached rendering of answers
     titles = {q.id: Markup(screen(render_inline_html(q.question, math))) for q in corpus.published}
     number = 0

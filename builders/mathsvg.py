@@ -10,17 +10,18 @@ import ziamath
 
 from schema import cache
 
-from . import ziamath_speedups
+from . import ziamath_fixes, ziamath_speedups
 from .budget import guarded
 
 ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
 ziamath.config.precision = 1
 ziamath_speedups.install()
+ziamath_fixes.install()
 SIZE = 16.0  # ziamath units per em of the surrounding text
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
-ZIAMATH = f"{cache.installed_versions('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact"
+ZIAMATH = f"{cache.installed_versions('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact scriptspace"
 
 
 @lru_cache(maxsize=8192)
@@ -42,7 +43,7 @@ def formula_svg(tex: str, display: bool) -> str:
 def _digest(tex: str, display: bool) -> str:
     """The cache key: ziamath's options and the TeX, plus what ziamath is given when that differs
     (text arguments rewritten), so formulas drawn before that rewrite keep their entries."""
-    safe = _text_safe(tex)
+    safe = _text_safe(ziamath_fixes.unary_minus(tex))
     return cache.key(ZIAMATH, str(display), tex, *([safe] if safe != tex else []))
 
 
@@ -98,7 +99,7 @@ def _text_safe(tex: str) -> str:
 
 
 def _render(tex: str, display: bool) -> str:
-    svg = ziamath.Latex(_text_safe(tex), size=SIZE, inline=not display).svg()
+    svg = ziamath.Latex(_text_safe(ziamath_fixes.unary_minus(tex)), size=SIZE, inline=not display).svg()
     match = _VIEWBOX.search(svg)
     if not match:
         raise ValueError(f"ziamath returned no viewBox for {tex!r}")

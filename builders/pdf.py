@@ -5,9 +5,10 @@ import io
 from urllib.parse import urlparse
 
 from schema import Corpus
-from schema.fonts import css_variables
+from schema.fonts import css_variables, font_faces
 
 from . import html
+from .linebreaks import keep_spaces
 from .templating import TEMPLATES
 
 NAME = "pdf"
@@ -47,10 +48,18 @@ def url_fetcher():  # noqa: ANN201 - a weasyprint.urls.URLFetcher
 
 
 def print_css(paper: str) -> str:
-    """The paper size, the font stacks for print (emoji by fontconfig's fallback, see
-    fonts.css_variables) and print.css."""
-    return (f"@page {{ size: {PAPERS[paper]}; }}\n" + css_variables(emoji=False)
+    """The paper size, the bundled text font, the font stacks for print (emoji by fontconfig's
+    fallback, see fonts.css_variables) and print.css."""
+    return (f"@page {{ size: {PAPERS[paper]}; }}\n" + font_faces() + css_variables(emoji=False, bundled=True)
             + (TEMPLATES / "html" / "print.css").read_text(encoding="utf-8"))
+
+
+def open_with_bookmarks(_document, pdf) -> None:  # noqa: ANN001 - WeasyPrint's finisher signature
+    """Make viewers open the PDF with its bookmarks (outline) pane shown: /PageMode /UseOutlines
+    in the catalog (WeasyPrint writes no PageMode of its own)."""
+    import pydyf
+
+    pdf.catalog["PageMode"] = pydyf.name("UseOutlines")
 
 
 def render_pdf(document: str) -> bytes:
@@ -62,7 +71,7 @@ def render_pdf(document: str) -> bytes:
     # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
     # of the render time); the file is reproducible without one.
     weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-        out, pdf_tags=True, custom_metadata=True,
+        out, finisher=open_with_bookmarks, pdf_tags=True, custom_metadata=True,
     )
     return out.getvalue()
 
@@ -73,5 +82,5 @@ def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) ->
     files = {}
     for mode in modes:
         document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
-        files[f"{corpus.meta.slug}-{mode}.pdf"] = render_pdf(document)
+        files[f"{corpus.meta.slug}-{mode}.pdf"] = render_pdf(keep_spaces(document))
     return files

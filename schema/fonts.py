@@ -1,6 +1,7 @@
 """The fonts the PDFs draw with (one list, shared with the CSS) and the characters they cover."""
 from __future__ import annotations
 
+import base64
 import bisect
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -36,6 +38,13 @@ PRINT_FONTS: tuple[Font, ...] = (
     Font(CJK, "fonts-noto-cjk", "google-noto-sans-cjk-fonts", "font-noto-sans-cjk"),
     Font(EMOJI, "fonts-noto-color-emoji", "google-noto-color-emoji-fonts", "font-noto-color-emoji"),
 )
+# Fonts bundled in the repository (open licence, beside them) for the PDFs' body text: STIX Two
+# Text, designed with STIX Two Math, which ziamath draws every formula with. Loaded by @font-face
+# rules with data: URIs (the PDFs' URL fetcher reads nothing else), so no install is needed.
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "templates" / "fonts"
+TEXT_FONT = "STIX Two Text"
+BUNDLED: tuple[tuple[str, int, str], ...] = tuple(  # (file, weight, style)
+    (f"STIXTwoText-{weight}-{style}.woff2", weight, style) for weight in (400, 700) for style in ("normal", "italic"))
 # The CSS font stacks (`var(--font-serif)` etc. in templates/html/*.css): the print font first,
 # then what a browser without it may have, DejaVu Sans for symbols the others lack (text glyphs
 # before colour emoji), then the emoji font, then the generic family.
@@ -54,18 +63,31 @@ IGNORABLE = ((0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C), (0x115F, 0x1160), (0x
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-def css_variables(emoji: bool = True) -> str:
+def css_variables(emoji: bool = True, bundled: bool = False) -> str:
     """The stacks as CSS custom properties, prepended to the page CSS.
 
     The PDFs get them without the emoji font (`emoji=False`): fontconfig gives a pattern naming
     an emoji family the language und-zsye and prefers colour fonts for ALL of it, so digits,
     `#` and `*`, which the emoji font also has, would come out in it. Emoji reach the emoji font
     through fontconfig's fallback instead, which picks a colour emoji font for them.
+    `bundled` (the PDFs) puts the bundled text font first in the serif stack.
     """
     def stack(families: tuple[str, ...]) -> str:
         return ", ".join(f if f in GENERIC else f'"{f}"' for f in families if emoji or f != EMOJI)
 
-    return ":root {\n" + "".join(f"  --font-{name}: {stack(fams)};\n" for name, fams in STACKS.items()) + "}\n"
+    stacks = {**STACKS, "serif": (TEXT_FONT, *STACKS["serif"])} if bundled else STACKS
+    return ":root {\n" + "".join(f"  --font-{name}: {stack(fams)};\n" for name, fams in stacks.items()) + "}\n"
+
+
+@lru_cache(maxsize=1)
+def font_faces() -> str:
+    """@font-face rules for the bundled fonts, each file as a data: URI."""
+    rules = []
+    for file, weight, style in BUNDLED:
+        data = base64.b64encode((BUNDLED_DIR / file).read_bytes()).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{TEXT_FONT}"; font-weight: {weight}; font-style: {style}; '
+                     f'src: url("data:font/woff2;base64,{data}") format("woff2"); }}\n')
+    return "".join(rules)
 
 
 def install_hint(fonts: tuple[Font, ...]) -> str:
@@ -183,7 +205,8 @@ def coverage(fonts: tuple[Font, ...] | None = None) -> Coverage:
     """The coverage of the print fonts installed here (fontconfig) and of the math font."""
     fonts = PRINT_FONTS if fonts is None else fonts
     found, fontconfig = installed_files(fonts)
-    text, text_key = _cached_ranges("text", sorted(f for files in found.values() for f in files))
+    bundled = [(str(BUNDLED_DIR / file), 0) for file, _, _ in BUNDLED]
+    text, text_key = _cached_ranges("text", sorted(f for files in found.values() for f in files) + bundled)
     math_file = math_font_file()
     math, math_key = _cached_ranges("math", [(math_file, 0)]) if math_file else (None, "")
     missing = tuple(f for f in fonts if f.family not in found)
@@ -207,7 +230,7 @@ def glyph_problems(text: str, path: str, field: str, first_line: int, cov: Cover
         from .markdown import formulas
 
         formula_text = "\n".join(tex for tex, _ in formulas(text))
-    fonts = ", ".join(f.family for f in PRINT_FONTS)
+    fonts = ", ".join([TEXT_FONT] + [f.family for f in PRINT_FONTS])
     problems: list[Problem] = []
     for char in sorted(set(NON_ASCII.findall(text))):
         in_formulas = formula_text.count(char)

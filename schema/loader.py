@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import ANKI_LOCK, cache, fonts
+from . import ANKI_LOCK, cache, citations, fonts
 from .errors import ContentErrors, Problem, clip, cut, display_path
 from .frontmatter import Located, parse_yaml_mapping, split_front_matter
 from .limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, Refused, inside, read_bounded
@@ -527,6 +527,7 @@ class _Loader:
             for index, source_id in enumerate(q.sources):
                 if source_id not in sources:
                     self.problems.append(Problem(q.path, line(q, "sources", index), "sources", f"unknown source {source_id!r}: add it to bibliography.yaml or fix the id"))
+            self.problems += citations.year_problems(q, sources, lambda index, q=q: line(q, "sources", index))
             for index, other in enumerate(q.related):
                 where = line(q, "related", index)
                 if other not in by_id:

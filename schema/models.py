@@ -96,20 +96,28 @@ class Source(Strict):
 
     @property
     def citation(self) -> str:
-        """One-line citation: authors, title, venue and year (the pieces the entry has)."""
+        """One-line citation: authors, title, venue, year and arXiv id (the pieces the entry has)."""
+        return self.cite(arxiv=True)
+
+    def cite(self, arxiv: bool) -> str:
+        """The citation, with or without the arXiv id (left out where a link prints it)."""
         authors = (self.authors if self.authors.endswith(".") else self.authors + ".") if self.authors else ""
         title = self.title if self.title.endswith((".", "?", "!")) else self.title + "."
         when = " ".join(p for p in (self.venue or "", str(self.year) if self.year else "") if p)
-        tail = ", ".join(p for p in (when, f"arXiv:{self.arxiv}" if self.arxiv else "") if p)
+        tail = ", ".join(p for p in (when, f"arXiv:{self.arxiv}" if self.arxiv and arxiv else "") if p)
         return " ".join(p for p in (authors, title, tail + "." if tail else "") if p)
 
     @property
     def label(self) -> str:
-        """Short in-text label: first author's name and year ('Vaswani 2017'), else the title."""
-        if not self.authors:
+        """Short label, as prose cites a work: 'Press & Wolf 2017', 'Vaswani et al. 2017', else the title."""
+        group = re.sub(r"\s*\(.*\)", "", self.authors or "")  # 'BigScience Workshop (Le Scao, ...)': the group
+        names = [n.strip() for n in group.split(",") if n.strip()]
+        if not names:
             name = self.title if len(self.title) <= 40 else self.title[:39].rstrip() + "…"
+        elif len(names) > 2 or names[0].endswith(" et al."):
+            name = names[0].removesuffix(" et al.") + " et al."
         else:
-            name = self.authors.split(",")[0].removesuffix(" et al.")
+            name = " & ".join(names)
         return f"{name} {self.year}" if self.year else name
 
     @property

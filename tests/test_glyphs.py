@@ -126,7 +126,7 @@ def test_css_takes_its_font_stacks_from_one_place():
     web = fonts.css_variables()
     assert all(f'"{font.family}"' in web for font in fonts.PRINT_FONTS)
     assert '"Noto Color Emoji"' not in fonts.css_variables(emoji=False)  # see css_variables
-    assert fonts.css_variables(emoji=False) in pdf.print_css("a4")
+    assert fonts.css_variables(emoji=False, bundled=True) in pdf.print_css("a4")
 
 
 def test_prerequisite_font_packages_are_listed_everywhere():

@@ -13,6 +13,7 @@ from builders import pdf as pdf_builder
 from schema import load_corpus
 from schema.markdown import RENDERER
 
+from . import pdf_lines
 from .conftest import CONTENT
 
 
@@ -131,7 +132,8 @@ def toc_entries(text: str) -> list[tuple[str, int]]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        match = re.match(r"^(.*?)(?:\s*\.)+\s*(\d+)\s*$", line)  # text, dot leaders, page
+        # text, dot leaders (none where a title ending in "?" or ")" fills the line), page
+        match = re.match(r"^(.*?)(?:(?:\s*\.)+|(?<=[?)])(?=\s))\s*(\d+)\s*$", line)
         if match:
             entries.append((squash(pending + " " + match.group(1)), int(match.group(2))))
             pending = ""
@@ -143,8 +145,10 @@ def toc_entries(text: str) -> list[tuple[str, int]]:
 def test_toc_page_numbers_match_the_pages_of_the_questions(built):
     corpus, readers, _ = built
     reader = readers["handout"]
-    pages = {squash(t): p + 1 for _, t, p in outline_titles(reader)}
-    entries = toc_entries("\n".join(page_texts(reader)[1:4]))
+    outline = outline_titles(reader)
+    pages = {squash(t): p + 1 for _, t, p in outline}
+    first_section = pages[squash(f"1. {corpus.sections[0].title}")]  # the contents run up to it
+    entries = toc_entries("\n".join(page_texts(reader)[1:first_section - 1]))
     for q in corpus.published:
         key = squash(q.question)
         found = [page for text, page in entries if text.endswith(key)]
@@ -239,3 +243,110 @@ def test_code_blocks_are_highlighted_and_wrap(tiny):
     reader = PdfReader(BytesIO(pdf_builder.render(corpus, modes=("handout",))["tiny-handout.pdf"]))
     text = "".join(p.extract_text() for p in reader.pages)
     assert "value_59" in text.replace("\n", "")  # wrapped, not cut off at the page edge
+
+
+# -- line breaking, measure, running heads, viewer settings (issue 15) ---------------------------
+def test_no_paragraph_word_stands_alone_on_a_line(built):
+    corpus, readers, _ = built
+    paras = pdf_lines.corpus_paragraphs(corpus)
+    for name, reader in readers.items():
+        assert pdf_lines.stranded_words(pdf_lines.lines(reader), paras) == [], name
+
+
+def crafted_paragraphs() -> tuple[str, list[str]]:
+    """Paragraphs that sweep a line's end past an inline element: WeasyPrint strands the first
+    word of at least one of them (docs/weasyprint-stranded-word.md)."""
+    html, paras = [], []
+    for count in range(6, 16):
+        for width in range(1, 5):
+            lead = f"Because {' '.join(['ab'] * count)} {'x' * width}"
+            for element, text in (("<code>abcdefgh</code>", "abcdefgh"), ("<em>abcdefgh</em>", "abcdefgh")):
+                html.append(f"<p>{lead} {element} more text follows here and goes on to the end.</p>")
+                paras.append(f"{lead} {text} more text follows here and goes on to the end.")
+    page = ('<html lang="en"><style>@page { size: 130mm 3000mm; margin: 5mm } '
+            'p { font: 12pt "DejaVu Serif"; width: 100mm; hyphens: auto }</style>' + "".join(html))
+    return page, paras
+
+
+def test_the_stranded_word_check_fails_without_the_fix_and_passes_with_it():
+    import weasyprint
+
+    from builders.linebreaks import keep_spaces
+
+    page, paras = crafted_paragraphs()
+    found = {}
+    for label, document in (("as written", page), ("fixed", keep_spaces(page))):
+        reader = PdfReader(BytesIO(weasyprint.HTML(string=document).write_pdf()))
+        found[label] = pdf_lines.stranded_words(pdf_lines.lines(reader), paras)
+    assert found["as written"], "the crafted page no longer strands a word: WeasyPrint may be fixed"
+    assert found["fixed"] == []
+
+
+def test_keep_spaces_moves_the_space_into_the_element_and_leaves_pre_alone():
+    from builders.linebreaks import keep_spaces
+
+    page = ('<p>It is <em>x</em> and\n<span class="math"><img src="a"></span>: the <code>a&lt;b</code> end</p>'
+            '<pre><code>a <span>b</span></code></pre>')
+    assert keep_spaces(page) == (
+        '<p>It is<em> x</em> and<span class="math">\n<img src="a"></span>: the<span class="space"> '
+        '<code>a&lt;b</code></span> end</p><pre><code>a <span>b</span></code></pre>')
+
+
+def test_handout_sets_a_book_measure(built):
+    _, readers, _ = built
+    median = pdf_lines.median_full_line(readers["handout"])
+    assert 55 <= median <= 75, median
+
+
+def test_full_line_measure_reads_the_full_lines():
+    wide = ["x" * 90] * 20 + ["short last line"] * 5
+    assert pdf_lines.median_full_line_of(wide) == 90
+    assert pdf_lines.median_full_line_of(["y" * 70] * 10 + ["x" * 20]) == 70
+
+
+def test_body_text_is_set_in_the_bundled_text_font(built):
+    _, readers, _ = built
+    names = set()
+    for page in readers["handout"].pages[:10]:
+        for font in ((page.get("/Resources") or {}).get("/Font") or {}).values():
+            names.add(str(font.get_object().get("/BaseFont")))
+    assert any("STIXTwoText" in re.sub(r"[ -]", "", n) for n in names), names
+
+
+def head_and_body(page) -> tuple[str, str]:  # noqa: ANN001 - a pypdf page
+    """A page's running head (text in the top 55 pt: the margin is wider) and its body text
+    (between the head and the page number at the foot)."""
+    top, head, body = float(page.mediabox.top), [], []
+
+    def visit(text, cm, tm, font, size):  # noqa: ANN001, ANN202 - pypdf's visitor signature
+        y = tm[5] * cm[3] + cm[5]
+        (head if y > top - 55 else body if y > 55 else []).append(text)
+
+    page.extract_text(visitor_text=visit)
+    return squash("".join(head)), squash("".join(body))
+
+
+def test_running_head_names_the_section_the_page_is_in_and_skips_opening_pages(built):
+    corpus, readers, _ = built
+    titles = [squash(f"{s.number}. {s.title}") for s in corpus.sections]
+    closing = ["references", "answerkey"]  # sections after the numbered ones, each opening a page
+    for name, reader in readers.items():
+        current, heads = "", 0
+        for number, page in enumerate(reader.pages, start=1):
+            head, body = head_and_body(page)
+            opens = next((t for t in titles + closing if body.startswith(t)), None)
+            where = (name, number, head, current)
+            if name == "handout" and opens:  # sections open pages: no head repeating the title
+                assert head == "", where
+            elif head:
+                heads += 1  # the section at the top of the page; the quiz's may open at the top
+                assert head == current or head == opens, where
+            opened = [t for t in titles if t in body and number > 1 and "contents" not in body[:12]]
+            current = opens if opens in closing else opened[-1] if opened else current
+        assert heads > 3, name
+
+
+def test_pdfs_open_with_the_bookmarks_pane(built):
+    _, readers, _ = built
+    for name, reader in readers.items():
+        assert reader.trailer["/Root"].get("/PageMode") == "/UseOutlines", name

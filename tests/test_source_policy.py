@@ -91,7 +91,7 @@ def test_optional_policy_may_have_no_bibliography(imported):
 
 @pytest.mark.parametrize("entry,citation,label,link", [
     ({"authors": "Vaswani et al.", "title": "Attention", "year": 2017, "venue": "NeurIPS", "arxiv": "1706.03762"},
-     "Vaswani et al. Attention. NeurIPS 2017, arXiv:1706.03762.", "Vaswani 2017", "[Vaswani et al. (2017). Attention](https://arxiv.org/abs/1706.03762)"),
+     "Vaswani et al. Attention. NeurIPS 2017, arXiv:1706.03762.", "Vaswani et al. 2017", "[Vaswani et al. (2017). Attention](https://arxiv.org/abs/1706.03762)"),
     ({"title": "notes.md", "url": "https://example.org/n"}, "notes.md.", "notes.md", "[notes.md](https://example.org/n)"),
     ({"title": "notes.md"}, "notes.md.", "notes.md", "notes.md"),
     ({"title": "Notes", "year": 2020}, "Notes. 2020.", "Notes 2020", "(2020). Notes"),
@@ -100,6 +100,16 @@ def test_optional_policy_may_have_no_bibliography(imported):
 def test_citations_leave_out_missing_pieces(entry, citation, label, link):
     source = Source(id="s", **entry)
     assert (source.citation, source.label, readme.source_link(source)) == (citation, label, link)
+
+
+@pytest.mark.parametrize("authors,label", [
+    ("Press, Wolf", "Press & Wolf 2017"), ("Press", "Press 2017"), ("Ba, Kiros, Hinton", "Ba et al. 2017"),
+    ("BigScience Workshop (Le Scao, Fan, et al.)", "BigScience Workshop 2017"),
+])
+def test_labels_name_the_authors_as_prose_cites_them(authors, label):
+    source = Source(id="s", authors=authors, title="T", year=2017, arxiv="1608.05859")
+    assert source.label == label
+    assert source.cite(arxiv=False) == f"{authors}{'' if authors.endswith('.') else '.'} T. 2017."
 
 
 def entry_variants() -> list[str]:
@@ -158,3 +168,15 @@ def test_imported_shape_checks_and_builds_every_output(run, imported, tmp_path):
         (tmp_path / "deck.anki2").write_bytes(archive.read("collection.anki2"))
     with sqlite3.connect(tmp_path / "deck.anki2") as con:
         assert con.execute("select count(*) from notes").fetchone()[0] == 2
+
+
+def test_check_rejects_a_cited_year_the_bibliography_does_not_give(tiny, run):
+    first = tiny / "01-basics" / "01-first.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\nAs Vaswani et al. (2016) put it, and (Vaswani et al., 2017) agrees.\n",
+                     encoding="utf-8")
+    code, _, err = run("check", "--content", str(tiny))
+    assert code == 1
+    assert "01-first.md:7: sources: the text cites 'Vaswani et al. (2016)' but 'vaswani2017' is dated 2017" in err
+    assert err.count("the text cites") == 1
+    first.write_text(first.read_text(encoding="utf-8").replace("(2016)", "(2017)"), encoding="utf-8")
+    assert run("check", "--content", str(tiny))[0] == 0

@@ -1,0 +1,29 @@
+"""Print-only HTML rewrite: the space before an inline element moves inside it (WeasyPrint line breaks).
+
+WeasyPrint (70.0) strands a line's first word when the text before an inline element ends in a
+space that fits only as trailing white space and the element itself does not fit: it breaks at
+the line's first opportunity instead of before the element ("It" / "keeps the attention...",
+docs/weasyprint-stranded-word.md). With the space at the start of the element instead, the text
+before it has no trailing space, and the line breaks before the element as it should. The break
+opportunity stays where it was, and so does the space's width, except around code, whose
+monospace space would be wider: code gets a plain <span> around it to hold the space.
+"""
+from __future__ import annotations
+
+import re
+
+# White space (a space, or a soft line break's newline) between a non-space character and the
+# start tag of an inline element. Every `<` in the document starts a tag (text and attribute
+# values are escaped), so a tag is `<...>`; <pre> blocks, where white space is kept, are left alone.
+_MOVE = re.compile(r"(?<=\S)([ \n]+)<(a|abbr|b|del|em|i|mark|s|span|strong|sub|sup|u)(\s[^>]*)?>")
+_WRAP = re.compile(r"(?<=\S)([ \n]+)(<(code|kbd)(?:\s[^>]*)?>[^<]*</\3>)")
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
+
+
+def keep_spaces(document: str) -> str:
+    """`document` with each such space moved into the inline element that follows it."""
+    parts = _PRE.split(document)
+    for i in range(0, len(parts), 2):  # the odd parts are the <pre> blocks
+        text = _WRAP.sub(r'<span class="space">\1\2</span>', parts[i])
+        parts[i] = _MOVE.sub(lambda m: f"<{m.group(2)}{m.group(3) or ''}>{m.group(1)}", text)
+    return "".join(parts)
