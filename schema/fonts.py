@@ -41,7 +41,10 @@ PRINT_FONTS: tuple[Font, ...] = (
 # Fonts bundled in the repository (open licence, beside them) for the PDFs' body text: STIX Two
 # Text, designed with STIX Two Math, which ziamath draws every formula with. Loaded by @font-face
 # rules with data: URIs (the PDFs' URL fetcher reads nothing else), so no install is needed.
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "templates" / "fonts"
+# In a checkout: templates/fonts/; in an installed wheel the layouts live in builders/templates/.
+_TOP = Path(__file__).resolve().parent.parent
+BUNDLED_DIR = next((d for d in (_TOP / "templates" / "fonts", _TOP / "builders" / "templates" / "fonts") if d.is_dir()),
+                   _TOP / "templates" / "fonts")
 TEXT_FONT = "STIX Two Text"
 BUNDLED: tuple[tuple[str, int, str], ...] = tuple(  # (file, weight, style)
     (f"STIXTwoText-{weight}-{style}.woff2", weight, style) for weight in (400, 700) for style in ("normal", "italic"))

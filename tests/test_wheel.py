@@ -28,7 +28,8 @@ def test_a_wheel_installed_in_a_fresh_venv_builds_a_guide_with_no_repository_aro
     (wheel,) = wheels.glob("studykit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("builders/templates/README.md.j2", "builders/templates/html/print.css",
-                   "builders/templates/anki/card.css", "schema/vendor/katex.min.js", "builders/importer/questions.py"):
+                   "builders/templates/anki/card.css", "builders/templates/html/web.js",
+                   "builders/templates/fonts/STIXTwoText-400-normal.woff2", "schema/vendor/katex.min.js", "builders/importer/questions.py"):
         assert needed in names
 
     fresh = tmp_path / "fresh"
@@ -65,3 +66,11 @@ def test_a_wheel_installed_in_a_fresh_venv_builds_a_guide_with_no_repository_aro
                      "wheel-guide-quiz.pdf", "wheel-guide-cheatsheet.pdf"}
     assert (work / "guide" / "README.md").read_text(encoding="utf-8").startswith("# Wheel Guide\n")
     assert all((work / "guide" / "output" / name).stat().st_size > 1000 for name in built)
+    fonts = subprocess.run([str(python), "-c", "import schema.fonts as f; print(f.BUNDLED_DIR)"],
+                           capture_output=True, text=True, cwd=work, env=env, check=True).stdout
+    assert str(fresh) in fonts  # the bundled text font comes from the wheel
+    from pypdf import PdfReader
+
+    names = {str(font.get_object().get("/BaseFont")) for page in PdfReader(work / "guide" / "output" / "wheel-guide-handout.pdf").pages
+             for font in ((page.get("/Resources") or {}).get("/Font") or {}).values()}
+    assert any("STIXTwoText" in name.replace("-", "").replace(" ", "") for name in names), names
