@@ -90,6 +90,7 @@ def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict 
     css = css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
     return html_env().get_template("html/guide.html.j2").render(
         meta=corpus.meta, mode=mode, css=Markup(css), date=build_date(), kicker=KICKERS[mode],
+        level_letters=[(name, LEVEL_SHORT[name], LEVEL_TITLES[name]) for name in LEVELS],
         doc_title=corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
         **(data or view(corpus)),
     )
