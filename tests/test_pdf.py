@@ -136,15 +136,15 @@ def test_toc_page_numbers_match_the_pages_of_the_questions(built):
     corpus, readers, _ = built
     reader = readers["handout"]
     pages = {squash(t): p + 1 for _, t, p in outline_titles(reader)}
-    contents = contents_pages(reader)
+    contents, texts = contents_pages(reader), page_texts(reader)
     assert len(contents) >= 2
-    entries = toc_entries("\n".join(page_texts(reader)[i] for i in contents))
+    entries = toc_entries("\n".join(texts[i] for i in contents))
     for q in corpus.published:
         key = squash(q.question)
         found = [page for text, page in entries if text.endswith(key)]
         assert found, f"no TOC entry for {q.id}"
         assert found[0] == pages[key], (q.id, found[0], pages[key])
-        assert key in squash(page_texts(reader)[found[0] - 1]), q.id  # the heading really is there
+        assert key in squash(texts[found[0] - 1]), q.id  # the heading really is there
 
 
 def test_all_fonts_are_embedded(built):

@@ -16,6 +16,7 @@ from schema.markdown import render_html
 from .test_pdf import contents_pages, squash, text_chunks
 
 Line = tuple[float, list[tuple[float, str]]]  # baseline y, fragments (x, text) left to right
+SCANNED: dict[int, list] = {}  # body() per reader (the readers live as long as this module's tests)
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +49,13 @@ def body(reader: PdfReader) -> list[tuple[list[Line], list[float], float]]:
 
     The running head and the page number sit at the same height on (nearly) every page, in the
     margins where no body text goes: the commonest top and bottom line heights are theirs."""
+    if id(reader) in SCANNED:
+        return SCANNED[id(reader)]
     pages = [scan(page) for page in reader.pages]
     head = Counter(lines[0][0] for lines, _ in pages if lines).most_common(1)[0][0]
     foot = Counter(lines[-1][0] for lines, _ in pages if lines).most_common(1)[0][0]
-    return [([ln for ln in lines if ln[0] not in (head, foot)], ink, foot) for lines, ink in pages]
+    SCANNED[id(reader)] = [([ln for ln in lines if ln[0] not in (head, foot)], ink, foot) for lines, ink in pages]
+    return SCANNED[id(reader)]
 
 
 def line_text(line: Line) -> str:
