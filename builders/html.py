@@ -154,6 +154,7 @@ def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict 
     cheatsheet (templates/html/guide.html.j2)."""
     css = css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
     common = {"meta": corpus.meta, "mode": mode, "date": build_date(), "kicker": KICKERS[mode],
+              "level_letters": [(name, LEVEL_SHORT[name], LEVEL_TITLES[name]) for name in LEVELS],
               "doc_title": corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
               **(data or view(corpus, for_print=mode != "web"))}
     if mode != "web":

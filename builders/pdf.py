@@ -23,9 +23,10 @@ class FetchRefused(Exception):
 def outputs(slug: str) -> list[tuple[str, str]]:
     """File names this builder writes, with a description for the README."""
     return [
-        (f"{slug}-handout.pdf", "print handout: cover, contents with page numbers, every answer, references"),
-        (f"{slug}-quiz.pdf", "numbered questions with room to write, answer key at the end"),
-        (f"{slug}-cheatsheet.pdf", "every short answer, two compact columns"),
+        (f"{slug}-handout.pdf", "print handout: cover, contents with page numbers and level letters, every answer, references"),
+        (f"{slug}-quiz.pdf", "numbered questions with ruled lines to write on (more for harder levels), a Name / Date / Score "
+         "line, and an answer key that repeats each question under its section"),
+        (f"{slug}-cheatsheet.pdf", "every short answer, two compact balanced columns"),
     ]
 
 

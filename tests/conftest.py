@@ -1,6 +1,7 @@
 """Shared fixtures: paths, a copy of the tiny corpus, and an in-process CLI runner."""
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,29 @@ def tiny(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(TINY, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def bundled_pdfs():
+    """The bundled guide's three PDFs, rendered once per session: (corpus, {name: bytes}, the
+    WeasyPrint warnings logged while rendering)."""
+    from builders import pdf
+    from schema import load_corpus
+
+    corpus = load_corpus(CONTENT)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.WARNING)
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        files = pdf.render(corpus)
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    return corpus, files, records
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The PDFs (pypdf): text, outline, links, TOC page numbers, fonts, quiz; the HTML page; no warnings."""
 from __future__ import annotations
 
-import logging
 import re
 from io import BytesIO
 
@@ -38,20 +37,8 @@ def text_chunks(markdown: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built():
-    corpus = load_corpus(CONTENT)
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep(logging.WARNING)
-    logging.getLogger("weasyprint").addHandler(handler)
-    try:
-        files = pdf_builder.render(corpus)
-    finally:
-        logging.getLogger("weasyprint").removeHandler(handler)
+def built(bundled_pdfs):
+    corpus, files, records = bundled_pdfs
     readers = {name.rsplit("-", 1)[1].removesuffix(".pdf"): PdfReader(BytesIO(data)) for name, data in files.items()}
     return corpus, readers, records
 
@@ -142,18 +129,26 @@ def toc_entries(text: str) -> list[tuple[str, int]]:
     return entries
 
 
+def contents_pages(reader: PdfReader) -> list[int]:
+    """Indices of the contents pages: from the "Contents" bookmark up to the first section's page."""
+    marks = [(title, page) for _, title, page in outline_titles(reader)]
+    start = next(page for title, page in marks if title == "Contents")
+    return list(range(start, next(page for title, page in marks if page > start)))
+
+
 def test_toc_page_numbers_match_the_pages_of_the_questions(built):
     corpus, readers, _ = built
     reader = readers["handout"]
-    outline = outline_titles(reader)
-    pages = {squash(t): p + 1 for _, t, p in outline}
-    first_section = pages[squash(f"1. {corpus.sections[0].title}")]  # the contents run up to it
-    entries = toc_entries("\n".join(page_texts(reader)[1:first_section - 1]))
+    pages = {squash(t): p + 1 for _, t, p in outline_titles(reader)}
+    contents, texts = contents_pages(reader), page_texts(reader)
+    assert len(contents) >= 2
+    entries = toc_entries("\n".join(texts[i] for i in contents))
     for q in corpus.published:
         key = squash(q.question)
         found = [page for text, page in entries if text.endswith(key)]
         assert found, f"no TOC entry for {q.id}"
         assert found[0] == pages[key], (q.id, found[0], pages[key])
+        assert key in squash(texts[found[0] - 1]), q.id  # the heading really is there
 
 
 def test_all_fonts_are_embedded(built):
