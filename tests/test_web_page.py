@@ -78,7 +78,7 @@ def test_answers_fold_under_numbered_questions_with_the_quiz_numbers(tiny: Path)
     corpus = load_corpus(with_extras(tiny))
     page = html.render(corpus)["tiny.html"].decode()
     quiz = html.document(corpus, "quiz", data=html.view(corpus, for_print=True))
-    quiz_numbers = dict(re.findall(r'<li class="quiz-question" id="q-([^"]+)"><span class="qnum">Q(\d+)\.</span>', quiz))
+    quiz_numbers = dict(re.findall(r'<li class="quiz-question[^"]*" id="q-([^"]+)"><span class="qnum">Q(\d+)\.</span>', quiz))
     articles = re.findall(r'<article class="question" id="q-([^"]+)">\s*<h4 class="question-title"><a class="qnum" href="#q-\1"[^>]*>Q(\d+)</a>'
                           r'.*?</h4>\s*<details class="answers">\s*<summary>', page, re.DOTALL)
     assert len(articles) == len(corpus.published) >= 3 and dict(articles) == quiz_numbers
