@@ -31,9 +31,12 @@ def test_no_committed_file_names_a_local_package_location() -> None:
 
 
 def test_the_pattern_catches_what_it_is_for() -> None:
-    for line in ("--extra-index-url file" + ":///srv/simple", "--find-links /srv/wheels", "x /opt/" + "pypi/simple",
-                 "--index-url=/srv/simple"):
-        assert LOCAL_LOCATION.search(line)
+    # The samples are joined from parts, so this file itself names no local location.
+    samples = [("--extra-index-url", "file:///srv/simple"), ("--find-links", "/srv/wheels"), ("x", "/opt" + "/pypi/simple"),
+               ("--index-url=", "/srv/simple")]
+    for option, where in samples:
+        line = option + ("" if option.endswith("=") else " ") + where
+        assert LOCAL_LOCATION.search(line), line
     for line in ("--hash=sha256:abc  # via pytest", "![h](file:///etc/hostname)", "--index-url https://pypi.org/simple"):
         assert not LOCAL_LOCATION.search(line)
 
