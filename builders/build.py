@@ -8,7 +8,8 @@ import json
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,20 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _pool_runner(pool: ProcessPoolExecutor, meanwhile: list[Callable[[], None]]):  # noqa: ANN202 - a pdfparts.Runner
+    """Lay out documents in the worker processes, each sent as soon as it is made; once a batch
+    is sent, and before waiting for it, run the calls in `meanwhile` (once)."""
+    from .pdfparts import render_task
+
+    def run(tasks):  # noqa: ANN001, ANN202
+        futures = [pool.submit(render_task, task) for task in tasks]
+        while meanwhile:
+            meanwhile.pop(0)()
+        return [future.result() for future in futures]
+
+    return run
+
+
 Results = dict[Job, dict[str, bytes]]
 
 
@@ -169,22 +184,28 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
     try:
         missing = mathsvg.uncached(all_formulas(corpus))
         shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
-        if shares:
+        here = [job for job in quick if job.format not in NEEDS_MATH]
+        if shares:  # the quick builders run while the workers draw formulas
             progress.started(f"math ({len(missing)} formulas)")
-        for job in [job for job in quick if job.format not in NEEDS_MATH]:
-            run_here(job)
-        for share in shares:
-            share.result()
-        if shares:
+            for job in here:
+                run_here(job)
+            here = []
+            for share in shares:
+                share.result()
             progress.finished(f"math ({len(missing)} formulas)")
-        futures = {pool.submit(run_job, corpus, job): job for job in slow}
-        for job in slow:
-            progress.started(job.name)
         for job in [job for job in quick if job.format in NEEDS_MATH]:
             run_here(job)
-        for future in as_completed(futures):
-            results[futures[future]], warnings[futures[future]] = future.result()
-            progress.finished(futures[future].name)
+        for job in slow:
+            progress.started(job.name)
+        # Every PDF document (the quiz, the cheat sheet, each part of the handout) goes to the
+        # workers as soon as it is made, the quick builders run while they lay them out, and the
+        # handout is joined here.
+        options = [dict(job.options) for job in slow]
+        files = FORMATS["pdf"].render_with_warnings(corpus, options[0]["paper"], tuple(o["modes"][0] for o in options),
+                                                    run=_pool_runner(pool, [lambda job=job: run_here(job) for job in here]))
+        for job, (name, (data, found)) in zip(slow, files.items()):
+            results[job], warnings[job] = {name: data}, found
+            progress.finished(job.name)
     except BaseException:
         _stop_workers(pool)
         raise

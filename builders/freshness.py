@@ -17,7 +17,7 @@ from schema.limits import MAX_CORPUS_BYTES, MAX_FILE_BYTES, MAX_IMAGE_BYTES, Ref
 from .output import release_time
 
 ROOT = Path(__file__).resolve().parent.parent
-RENDERERS = ("weasyprint", "pydyf", "ziamath", "genanki", "markdown-it-py", "mdit-py-plugins", "jinja2",
+RENDERERS = ("weasyprint", "pydyf", "pikepdf", "ziamath", "genanki", "markdown-it-py", "mdit-py-plugins", "jinja2",
              "pygments", "pydantic", "pyyaml", "ftfy", "mini-racer")
 MAX_RUNS = 16
 LOCK_FILE = ANKI_LOCK  # written by the anki build into the content folder

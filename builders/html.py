@@ -149,16 +149,25 @@ def page_script() -> str:
     return "\n" + (TEMPLATES / "html" / "web.js").read_text(encoding="utf-8")
 
 
-def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None) -> str:
+def stylesheet(extra_css: str = "") -> str:
+    """The CSS of a document: font stacks, style.css, then `extra_css` (screen or print)."""
+    return css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
+
+
+def document(corpus: Corpus, mode: str = "web", extra_css: str = "", data: dict | None = None,
+             part: dict | None = None, pages: dict[str, int] | None = None, styled: bool = True) -> str:
     """The HTML document in one of the modes: web (templates/html/web.html.j2), handout, quiz,
-    cheatsheet (templates/html/guide.html.j2)."""
-    css = css_variables() + (TEMPLATES / "html" / "style.css").read_text(encoding="utf-8") + extra_css
+    cheatsheet (templates/html/guide.html.j2). For the handout in parts (pdfparts), `part` picks
+    what the document holds ({"front", "sections", "back"}), `pages` gives the contents its
+    page numbers ({anchor: page}), and `styled=False` leaves the CSS out (WeasyPrint is given
+    stylesheet(extra_css) once per process instead of parsing it again for every part)."""
+    css = stylesheet(extra_css) if styled else ""
     common = {"meta": corpus.meta, "mode": mode, "date": build_date(), "kicker": KICKERS[mode],
               "level_letters": [(name, LEVEL_SHORT[name], LEVEL_TITLES[name]) for name in LEVELS],
               "doc_title": corpus.meta.title if mode in ("web", "handout") else f"{corpus.meta.title}: {KICKERS[mode]}",
               **(data or view(corpus, for_print=mode != "web"))}
     if mode != "web":
-        return html_env().get_template("html/guide.html.j2").render(css=Markup(css), **common)
+        return html_env().get_template("html/guide.html.j2").render(css=Markup(css), part=part, pages=pages, **common)
     style = "\n" + css + "\n"
     script = page_script()
     page = html_env().get_template("html/web.html.j2").render(style=Markup(style), script=Markup(script), csp=_CSP, **common)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import urlparse
 
 from schema import Corpus
 from schema.fonts import css_variables, font_faces
 
-from . import html
+from . import html, pdfparts, renderlog
 from .linebreaks import keep_spaces
 from .templating import TEMPLATES
 
@@ -63,25 +65,78 @@ def open_with_bookmarks(_document, pdf) -> None:  # noqa: ANN001 - WeasyPrint's 
     pdf.catalog["PageMode"] = pydyf.name("UseOutlines")
 
 
-def render_pdf(document: str) -> bytes:
-    """One HTML document to PDF bytes (WeasyPrint's warnings go to its logger; a build collects
-    them per job and reports each once, see renderlog)."""
+@lru_cache(maxsize=4)
+def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConfiguration)
+    """`css` parsed once per process (a megabyte with the bundled fonts' data: URIs), with the
+    font configuration its @font-face rules were added to, which the render must use too."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    return weasyprint.CSS(string=css, font_config=font_config, url_fetcher=url_fetcher(), base_url="about:blank"), font_config
+
+
+def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
+    """One HTML document to PDF bytes, styled by its own <style> or by `css` (WeasyPrint's
+    warnings go to its logger; a build collects them per job and reports each once, see renderlog)."""
     import weasyprint
 
+    styles = {}
+    if css is not None:
+        stylesheet, font_config = parsed_stylesheet(css)
+        styles = {"stylesheets": [stylesheet], "font_config": font_config}
     out = io.BytesIO()
     # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
     # of the render time); the file is reproducible without one.
     weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-        out, finisher=open_with_bookmarks, pdf_tags=True, custom_metadata=True,
+        out, finisher=open_with_bookmarks, pdf_tags=tagged, custom_metadata=True, **styles,
     )
     return out.getvalue()
 
 
-def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES) -> dict[str, bytes]:
-    """The three PDFs (or some of them)."""
+def whole_task(corpus: Corpus, mode: str, paper: str, data: dict) -> pdfparts.Task:
+    """A PDF laid out as one document: the quiz, the cheat sheet (the handout goes in parts)."""
+    document = keep_spaces(html.document(corpus, mode, data=data, styled=False))
+    return document, True, html.stylesheet(print_css(paper))
+
+
+def render_whole(corpus: Corpus, mode: str, paper: str = "a4", data: dict | None = None) -> bytes:
+    """One PDF laid out as one document, uncached (for the handout: what its parts must equal)."""
+    data, warnings = pdfparts.render_task(whole_task(corpus, mode, paper, data or html.view(corpus, for_print=True)))
+    renderlog.replay(warnings)
+    return data
+
+
+def render_with_warnings(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES,
+                         run: pdfparts.Runner = pdfparts.serial) -> dict[str, pdfparts.Result]:
+    """The three PDFs (or some of them) with the warnings of each: every document (the quiz, the
+    cheat sheet, the handout's parts) laid out by `run`, the big ones first, then the handout's
+    numbered contents and footers, then the handout joined."""
     data = html.view(corpus, for_print=True)
+    whole = [mode for mode in modes if mode != "handout"]
+    handout = None
+
+    def first() -> Iterator[pdfparts.Task]:
+        nonlocal handout
+        for mode in whole:
+            yield whole_task(corpus, mode, paper, data)
+        if "handout" in modes:  # its parts are made while the workers lay out the documents above
+            handout = pdfparts.Handout(corpus, data, print_css(paper))
+            yield from handout.body()
+
+    results = pdfparts.remembered(first(), run)
+    files = {f"{corpus.meta.slug}-{mode}.pdf": result for mode, result in zip(whole, results)}
+    if handout is not None:
+        body = results[len(whole):]
+        files[f"{corpus.meta.slug}-handout.pdf"] = handout.join(body, pdfparts.remembered(handout.finish(body), run))
+    return {name: files[name] for name in (f"{corpus.meta.slug}-{mode}.pdf" for mode in modes)}
+
+
+def render(corpus: Corpus, paper: str = "a4", modes: tuple[str, ...] = MODES,
+           run: pdfparts.Runner = pdfparts.serial) -> dict[str, bytes]:
+    """The three PDFs (or some of them); their warnings are logged again here, for renderlog."""
     files = {}
-    for mode in modes:
-        document = html.document(corpus, mode, extra_css=print_css(paper), data=data)
-        files[f"{corpus.meta.slug}-{mode}.pdf"] = render_pdf(keep_spaces(document))
+    for name, (data, warnings) in render_with_warnings(corpus, paper, modes, run).items():
+        renderlog.replay(warnings)
+        files[name] = data
     return files

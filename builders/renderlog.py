@@ -42,6 +42,14 @@ def collected() -> Iterator[list[Warning_]]:
             logger.propagate = propagate
 
 
+def replay(warnings: list[Warning_]) -> None:
+    """Log warnings collected elsewhere (in a worker, or remembered with a cached part) again,
+    for whoever collects them here."""
+    names = {label: name for name, label in LOGGERS.items()}
+    for renderer, message in warnings:
+        logging.getLogger(names.get(renderer, renderer)).warning("%s", message)
+
+
 def summary(warnings: list[Warning_]) -> list[str]:
     """One line per distinct warning, in first-seen order, with how often it came."""
     return [f"warning: {renderer}: {message}" + (f" ({count} times)" if count > 1 else "")

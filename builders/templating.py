@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -72,8 +73,10 @@ def markdown_env() -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=1)
 def html_env() -> jinja2.Environment:
-    """Environment for HTML templates: autoescape on; rendered Markdown is passed as Markup."""
+    """Environment for HTML templates: autoescape on; rendered Markdown is passed as Markup.
+    One per process, so each template is compiled once (the handout renders one per part)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,

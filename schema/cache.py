@@ -30,7 +30,34 @@ def read(area: str, digest: str) -> str | None:
         return None
 
 
-def write(area: str, digest: str, value: str) -> None:
+def read_bytes(area: str, digest: str) -> bytes | None:
+    """The entry's bytes; reading marks it as used (its time), for prune()."""
+    entry = _entry(area, digest)
+    try:
+        data = entry.read_bytes()
+        os.utime(entry)
+    except OSError:
+        return None
+    return data
+
+
+def prune(area: str, max_bytes: int) -> None:
+    """Best effort: delete the least recently used entries of `area` until it holds at most `max_bytes`."""
+    entries = []
+    for path in (cache_dir() / area).glob("*/*"):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries, key=lambda e: (e[0], str(e[2]))):
+        if total <= max_bytes:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            total -= size
+
+
+def write(area: str, digest: str, value: str | bytes) -> None:
     """Best effort and atomic: a cache that cannot be written is simply not used."""
     entry = _entry(area, digest)
     try:
@@ -39,8 +66,8 @@ def write(area: str, digest: str, value: str) -> None:
     except OSError:
         return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(value)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(value.encode("utf-8") if isinstance(value, str) else value)
         os.replace(tmp, entry)
     except BaseException as exc:  # a full disk, an interrupt: leave no temporary file
         with contextlib.suppress(OSError):

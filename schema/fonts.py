@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import hashlib
 import json
 import os
 import re
@@ -84,13 +85,31 @@ def css_variables(emoji: bool = True, bundled: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def font_faces() -> str:
-    """@font-face rules for the bundled fonts, each file as a data: URI."""
+    """@font-face rules for the bundled fonts, each file as a data: URI of the TrueType font."""
     rules = []
     for file, weight, style in BUNDLED:
-        data = base64.b64encode((BUNDLED_DIR / file).read_bytes()).decode("ascii")
+        data = base64.b64encode(truetype(BUNDLED_DIR / file)).decode("ascii")
         rules.append(f'@font-face {{ font-family: "{TEXT_FONT}"; font-weight: {weight}; font-style: {style}; '
-                     f'src: url("data:font/woff2;base64,{data}") format("woff2"); }}\n')
+                     f'src: url("data:font/ttf;base64,{data}") format("truetype"); }}\n')
     return "".join(rules)
+
+
+def truetype(woff2_file: Path) -> bytes:
+    """A WOFF2 font decompressed, as WeasyPrint would do for every document (0.6 s a font);
+    remembered in .cache/fonts/ by the file's bytes and the fontTools version."""
+    packed = woff2_file.read_bytes()
+    digest = cache.key("woff2", hashlib.sha256(packed).hexdigest(), cache.installed_versions("fonttools"))
+    font = cache.read_bytes("fonts", digest)
+    if font is None:
+        from io import BytesIO
+
+        from fontTools.ttLib import woff2  # a WeasyPrint dependency
+
+        out = BytesIO()
+        woff2.decompress(BytesIO(packed), out)
+        font = out.getvalue()
+        cache.write("fonts", digest, font)
+    return font
 
 
 def install_hint(fonts: tuple[Font, ...]) -> str:

@@ -209,7 +209,7 @@ def test_formula_error_crosses_from_a_worker():
 def test_weasyprint_recursion_names_the_most_nested_answer(tiny, run, monkeypatch):
     path = add_question(tiny, body="Intro.\n\n> > > > - deep *and **deeper** text*.")
 
-    def recurse(document: str) -> bytes:
+    def recurse(document: str, **options: object) -> bytes:
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(pdf, "render_pdf", recurse)

@@ -1,0 +1,105 @@
+"""Measure how to split and join the handout (not a test): prints seconds per scheme and joiner.
+
+Usage: .venv/bin/python benchmarks/pdf_parts.py [CONTENT]   (default: the bundled guide)
+
+For each split scheme (the whole document; one part per section; sections grouped into two
+balanced chunks, one per core) it lays out every document in this process, one after the
+other, and reports: the layout time summed, the longest single document (what an edit of its
+part waits for), and the time the handout would take on 2 workers (longest-first scheduling of
+the same documents, plus the contents and footers pass and the join). Then it times two joiners
+on the same rendered parts: ours (pikepdf: pages, outline, destinations, links, structure tree,
+footers) and pypdf's PdfWriter.append (pages, outline and destinations only, no structure tree),
+to show what a pure-Python joiner would cost before doing the structure tree at all.
+"""
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from builders import html, pdf, pdfparts  # noqa: E402
+from schema import load_corpus  # noqa: E402
+
+
+def timed_run(times: list[float]):  # noqa: ANN201 - a pdfparts.Runner that records times
+    def run(tasks):  # noqa: ANN001, ANN202
+        results = []
+        for task in tasks:
+            start = time.perf_counter()
+            results.append(pdfparts.render_task(task))
+            times.append(time.perf_counter() - start)
+        return results
+    return run
+
+
+def two_workers(durations: list[float]) -> float:
+    """Makespan of the documents on 2 workers, longest first."""
+    load = [0.0, 0.0]
+    for duration in sorted(durations, reverse=True):
+        load[load.index(min(load))] += duration
+    return max(load)
+
+
+def balanced(sizes: list[int], chunks: int) -> list[list[int]]:
+    """Consecutive sections in `chunks` groups of about the same HTML size."""
+    total, groups, current, acc = sum(sizes), [], [], 0
+    for i, size in enumerate(sizes):
+        current.append(i)
+        acc += size
+        if acc >= total * (len(groups) + 1) / chunks and len(groups) < chunks - 1:
+            groups.append(current)
+            current = []
+    return groups + ([current] if current else [])
+
+
+def main(content: Path) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        import os
+
+        os.environ["STUDYKIT_CACHE"] = cache  # nothing remembered: every document is laid out
+        corpus = load_corpus(content)
+        data = html.view(corpus, for_print=True)
+        css = pdf.print_css("a4")
+        pdf.render_pdf("<p>warm up</p>", css=html.stylesheet(css))
+        start = time.perf_counter()
+        pdf.render_whole(corpus, "handout", data=data)
+        whole = time.perf_counter() - start
+        print(f"corpus: {content} ({len(corpus.published)} questions, {len(data['sections'])} sections)")
+        print(f"whole document, one render: {whole:.2f} s")
+        sizes = [len(pdfparts.Handout(corpus, data, css).parts[i]) for i in range(len(data["sections"]))]
+        schemes = {"one part per section": None, "two balanced chunks": balanced(sizes, 2)}
+        print("scheme | layout summed s | longest document s | on 2 workers s | join s | edit waits for s")
+        kept = None
+        for name, groups in schemes.items():
+            handout = pdfparts.Handout(corpus, data, css, groups)
+            body_times: list = []
+            body = timed_run(body_times)(handout.body())
+            finish_times: list = []
+            finished = timed_run(finish_times)(handout.finish(body))
+            start = time.perf_counter()
+            handout.join(body, finished)
+            join = time.perf_counter() - start
+            durations = body_times
+            parallel = two_workers(durations) + max(finish_times) + join
+            print(f"{name} | {sum(durations) + sum(finish_times):.2f} | {max(durations):.2f} | "
+                  f"{parallel:.2f} ({parallel / whole:.2f} x whole) | {join:.2f} | {max(durations[1:]) + join:.2f} "
+                  f"({(max(durations[1:]) + join) / whole:.2f} x whole)")
+            kept = kept or (body, finished)
+        body, finished = kept
+        from pypdf import PdfWriter
+
+        start = time.perf_counter()
+        writer = PdfWriter()
+        for data_, _ in [finished[0], *body[1:]]:
+            writer.append(io.BytesIO(data_))
+        writer.write(io.BytesIO())
+        print(f"joiner pypdf PdfWriter.append (no structure tree, no footers): {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "content")
