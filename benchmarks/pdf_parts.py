@@ -9,11 +9,17 @@ part waits for), and the time the handout would take on 2 workers (longest-first
 the same documents, plus the contents and footers pass and the join). Then it times two joiners
 on the same rendered parts: ours (pikepdf: pages, outline, destinations, links, structure tree,
 footers) and pypdf's PdfWriter.append (pages, outline and destinations only, no structure tree),
-to show what a pure-Python joiner would cost before doing the structure tree at all.
+to show what a pure-Python joiner would cost before doing the structure tree at all. Last, the
+edit loop as an author meets it: on a copy of the content, built once, a sentence appended to an
+answer of the largest section, then of the smallest, each followed by `studykit build pdf`
+(a new process, all cores), timed against the whole-document render above.
 """
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,8 +65,6 @@ def balanced(sizes: list[int], chunks: int) -> list[list[int]]:
 
 def main(content: Path) -> None:
     with tempfile.TemporaryDirectory() as cache:
-        import os
-
         os.environ["STUDYKIT_CACHE"] = cache  # nothing remembered: every document is laid out
         corpus = load_corpus(content)
         data = html.view(corpus, for_print=True)
@@ -99,6 +103,27 @@ def main(content: Path) -> None:
             writer.append(io.BytesIO(data_))
         writer.write(io.BytesIO())
         print(f"joiner pypdf PdfWriter.append (no structure tree, no footers): {time.perf_counter() - start:.2f} s")
+        edit_loop(content, sizes, data, whole, Path(cache))
+
+
+def edit_loop(content: Path, sizes: list[int], data: dict, whole: float, tmp: Path) -> None:
+    copy = tmp / "content"
+    shutil.copytree(content, copy)
+    studykit = [str(Path(sys.executable).parent / "studykit"), "build", "--content", str(copy), "--out", str(tmp / "out"), "-q"]
+    subprocess.run(studykit, check=True)
+    folders = {s["id"]: s["title"] for s in data["sections"]}
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    for label, index in (("largest", order[-1]), ("smallest", order[0])):
+        section_id = data["sections"][index]["id"]
+        folder = next(f for f in copy.iterdir() if f.is_dir() and (f / "section.yaml").is_file()
+                      and f"id: {section_id}" in (f / "section.yaml").read_text(encoding="utf-8"))
+        answer = sorted(folder.glob("*.md"))[0]
+        answer.write_text(answer.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+        start = time.perf_counter()
+        subprocess.run(studykit + ["pdf"], check=True)
+        seconds = time.perf_counter() - start
+        print(f"edit in the {label} section ({folders[section_id]}): studykit build pdf {seconds:.2f} s "
+              f"({seconds / whole:.2f} x the whole-document render)")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_UP_TO = 300  # the bare-WeasyPrint comparison renders the handout four more times: skipped above this size
-BUILDERS_UP_TO = 1000  # above this size only the cold build, the no-op and the edit are measured
+BUILDERS_UP_TO = 300  # above this size only the cold build, the no-op and the edit are measured
 STUDYKIT = Path(sys.executable).parent / "studykit"
 WORDS = ("attention query key value softmax token embedding layer residual norm gradient head model "
          "sequence position decoder encoder vector matrix weight bias scale training loss batch").split()

@@ -182,6 +182,9 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                initargs=(os.getpid(),))
     try:
+        paper = dict(slow[0].options)["paper"]
+        for _ in range(workers):  # each worker starts WeasyPrint while this process gets the documents ready
+            pool.submit(FORMATS["pdf"].warm_up, paper)
         missing = mathsvg.uncached(all_formulas(corpus))
         shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
         here = [job for job in quick if job.format not in NEEDS_MATH]
@@ -200,8 +203,8 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
         # Every PDF document (the quiz, the cheat sheet, each part of the handout) goes to the
         # workers as soon as it is made, the quick builders run while they lay them out, and the
         # handout is joined here.
-        options = [dict(job.options) for job in slow]
-        files = FORMATS["pdf"].render_with_warnings(corpus, options[0]["paper"], tuple(o["modes"][0] for o in options),
+        modes = tuple(dict(job.options)["modes"][0] for job in slow)
+        files = FORMATS["pdf"].render_with_warnings(corpus, paper, modes,
                                                     run=_pool_runner(pool, [lambda job=job: run_here(job) for job in here]))
         for job, (name, (data, found)) in zip(slow, files.items()):
             results[job], warnings[job] = {name: data}, found

@@ -76,6 +76,14 @@ def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConf
     return weasyprint.CSS(string=css, font_config=font_config, url_fetcher=url_fetcher(), base_url="about:blank"), font_config
 
 
+def warm_up(paper: str) -> None:
+    """In a worker, while the build makes the documents: import WeasyPrint and parse the
+    stylesheets the documents will use (about two seconds a worker, spent before the first
+    document arrives rather than after)."""
+    for extra in ("", pdfparts.PART_CSS):
+        parsed_stylesheet(html.stylesheet(print_css(paper) + extra))
+
+
 def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
     """One HTML document to PDF bytes, styled by its own <style> or by `css` (WeasyPrint's
     warnings go to its logger; a build collects them per job and reports each once, see renderlog)."""
