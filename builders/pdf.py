@@ -66,14 +66,18 @@ def open_with_bookmarks(_document, pdf) -> None:  # noqa: ANN001 - WeasyPrint's 
 
 
 @lru_cache(maxsize=4)
-def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConfiguration)
+def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConfiguration, warnings)
     """`css` parsed once per process (a megabyte with the bundled fonts' data: URIs), with the
-    font configuration its @font-face rules were added to, which the render must use too."""
+    font configuration its @font-face rules were added to, which the render must use too, and
+    the warnings the parse logged, which every render with it logs again (so each document
+    reports them, whichever process parsed the stylesheet first)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    return weasyprint.CSS(string=css, font_config=font_config, url_fetcher=url_fetcher(), base_url="about:blank"), font_config
+    with renderlog.collected() as warnings:
+        sheet = weasyprint.CSS(string=css, font_config=font_config, url_fetcher=url_fetcher(), base_url="about:blank")
+    return sheet, font_config, tuple(warnings)
 
 
 def warm_up(paper: str) -> None:
@@ -91,7 +95,8 @@ def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> by
 
     styles = {}
     if css is not None:
-        stylesheet, font_config = parsed_stylesheet(css)
+        stylesheet, font_config, warnings = parsed_stylesheet(css)
+        renderlog.replay(list(warnings))
         styles = {"stylesheets": [stylesheet], "font_config": font_config}
     out = io.BytesIO()
     # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third

@@ -150,10 +150,3 @@ class Handout:
                       [False] + ["<th" in document for document in self.parts])
         warnings = front_warnings + [w for _, found in body[1:] for w in found] + footer_warnings
         return joined, list(dict.fromkeys(warnings))
-
-
-def render_handout(corpus: Corpus, data: dict, print_css: str, run: Runner = serial) -> Result:
-    """The handout, laid out part by part with `run` and joined."""
-    handout = Handout(corpus, data, print_css)
-    body = remembered(handout.body(), run)
-    return handout.join(body, remembered(handout.finish(body), run))

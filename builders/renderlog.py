@@ -30,15 +30,19 @@ def collected() -> Iterator[list[Warning_]]:
     ziafont's module-level logging.debug() does)."""
     handler = _Keep()
     loggers = [logging.getLogger(name) for name in LOGGERS]
-    saved = [logger.propagate for logger in loggers]
-    for logger in loggers:
+    saved = [(logger.propagate, [h for h in logger.handlers if isinstance(h, _Keep)]) for logger in loggers]
+    for logger, (_, outer) in zip(loggers, saved):
+        for keeper in outer:  # nested: only the innermost collection keeps a warning (the outer one
+            logger.removeHandler(keeper)  # gets what the inner code chooses to log again, see replay)
         logger.addHandler(handler)
         logger.propagate = False
     try:
         yield handler.kept
     finally:
-        for logger, propagate in zip(loggers, saved):
+        for logger, (propagate, outer) in zip(loggers, saved):
             logger.removeHandler(handler)
+            for keeper in outer:
+                logger.addHandler(keeper)
             logger.propagate = propagate
 
 

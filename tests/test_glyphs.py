@@ -184,6 +184,7 @@ UNKNOWN = "Ignored `frobnicate: 1`"
 
 
 def test_warnings_of_three_pdfs_print_once_with_a_count(tiny, tmp_path, monkeypatch, capsys, caplog):
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path / "cache"))  # every document laid out, none remembered
     real = pdf.print_css
     monkeypatch.setattr(pdf, "print_css", lambda paper: real(paper) + "\nbody { frobnicate: 1; }\n")
     targets = engine.Targets(out_dir=tmp_path / "out", readme_dir=tmp_path / "out", content_dir=tiny)
