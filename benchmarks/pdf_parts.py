@@ -69,7 +69,7 @@ def main(content: Path) -> None:
         corpus = load_corpus(content)
         data = html.view(corpus, for_print=True)
         css = pdf.print_css("a4")
-        pdf.render_pdf("<p>warm up</p>", css=html.stylesheet(css))
+        pdf.render_pdf('<html lang="en"><p>warm up</p></html>', css=html.stylesheet(css))
         start = time.perf_counter()
         pdf.render_whole(corpus, "handout", data=data)
         whole = time.perf_counter() - start
