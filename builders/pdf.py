@@ -1,6 +1,7 @@
 """PDF builder: the HTML document with print CSS through WeasyPrint (handout, quiz, cheatsheet)."""
 from __future__ import annotations
 
+import atexit
 import io
 from collections.abc import Iterator
 from functools import lru_cache
@@ -65,6 +66,24 @@ def open_with_bookmarks(_document, pdf) -> None:  # noqa: ANN001 - WeasyPrint's 
     pdf.catalog["PageMode"] = pydyf.name("UseOutlines")
 
 
+_FONT_CONFIGS: list = []  # of the parsed stylesheets: see release_fonts
+
+
+def release_fonts() -> None:
+    """Delete the font files WeasyPrint unpacked into a temporary folder for each cached
+    stylesheet. A FontConfiguration deletes its folder when it is collected, which never happens
+    to a cached one: a worker ends with os._exit, and at interpreter shutdown its __del__ fails."""
+    import shutil
+
+    for font_config in _FONT_CONFIGS:
+        folder = getattr(font_config, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            font_config._folder = None  # noqa: SLF001 - so its own __del__ has nothing left to do
+    _FONT_CONFIGS.clear()
+    parsed_stylesheet.cache_clear()
+
+
 @lru_cache(maxsize=4)
 def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConfiguration, warnings)
     """`css` parsed once per process (a megabyte with the bundled fonts' data: URIs), with the
@@ -75,6 +94,9 @@ def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConf
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
+    if not _FONT_CONFIGS:
+        atexit.register(release_fonts)  # before a worker's os._exit (atexit runs the latest first)
+    _FONT_CONFIGS.append(font_config)
     with renderlog.collected() as warnings:
         sheet = weasyprint.CSS(string=css, font_config=font_config, url_fetcher=url_fetcher(), base_url="about:blank")
     return sheet, font_config, tuple(warnings)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from io import BytesIO
 from pathlib import Path
@@ -342,3 +343,18 @@ def test_the_parts_cache_keeps_what_was_used_last(tmp_path, monkeypatch):
     assert cache.read_bytes("area", cache.key("old")) is not None
     assert cache.read_bytes("area", cache.key("used")) is None
     assert cache.read_bytes("area", cache.key("new")) is not None
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_leaves_no_unpacked_fonts_behind(tiny, tmp_path, jobs):
+    """WeasyPrint unpacks the bundled fonts into a temporary folder per parsed stylesheet; the
+    build (and each worker) deletes them when it ends."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(temporary), "STUDYKIT_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([str(Path(sys.executable).parent / "studykit"), "build", "pdf", "-j", jobs, "--content", str(tiny),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "tiny-handout.pdf").is_file()
+    assert list(temporary.glob("weasyprint-*")) == []
+    assert "Exception ignored" not in result.stderr
