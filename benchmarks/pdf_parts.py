@@ -68,8 +68,8 @@ def main(content: Path) -> None:
         os.environ["STUDYKIT_CACHE"] = cache  # nothing remembered: every document is laid out
         corpus = load_corpus(content)
         data = html.view(corpus, for_print=True)
-        css = pdf.print_css("a4")
-        pdf.render_pdf('<html lang="en"><p>warm up</p></html>', css=html.stylesheet(css))
+        css = pdf.stylesheets("a4")
+        pdf.render_pdf('<html lang="en"><p>warm up</p></html>', css=css[0])
         start = time.perf_counter()
         pdf.render_whole(corpus, "handout", data=data)
         whole = time.perf_counter() - start

@@ -102,12 +102,18 @@ def parsed_stylesheet(css: str):  # noqa: ANN201 - (weasyprint.CSS, its FontConf
     return sheet, font_config, tuple(warnings)
 
 
+def stylesheets(paper: str) -> tuple[str, str]:
+    """The two stylesheets of the PDF documents: a whole document's (quiz, cheat sheet, the
+    handout's footers), and a handout part's."""
+    return html.stylesheet(print_css(paper)), html.stylesheet(print_css(paper) + pdfparts.PART_CSS)
+
+
 def warm_up(paper: str) -> None:
     """In a worker, while the build makes the documents: import WeasyPrint and parse the
     stylesheets the documents will use (about two seconds a worker, spent before the first
     document arrives rather than after)."""
-    for extra in ("", pdfparts.PART_CSS):
-        parsed_stylesheet(html.stylesheet(print_css(paper) + extra))
+    for css in stylesheets(paper):
+        parsed_stylesheet(css)
 
 
 def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
@@ -132,7 +138,7 @@ def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> by
 def whole_task(corpus: Corpus, mode: str, paper: str, data: dict) -> pdfparts.Task:
     """A PDF laid out as one document: the quiz, the cheat sheet (the handout goes in parts)."""
     document = keep_spaces(html.document(corpus, mode, data=data, styled=False))
-    return document, True, html.stylesheet(print_css(paper))
+    return document, True, stylesheets(paper)[0]
 
 
 def render_whole(corpus: Corpus, mode: str, paper: str = "a4", data: dict | None = None) -> bytes:
@@ -156,7 +162,7 @@ def render_with_warnings(corpus: Corpus, paper: str = "a4", modes: tuple[str, ..
         for mode in whole:
             yield whole_task(corpus, mode, paper, data)
         if "handout" in modes:  # its parts are made while the workers lay out the documents above
-            handout = pdfparts.Handout(corpus, data, print_css(paper))
+            handout = pdfparts.Handout(corpus, data, stylesheets(paper))
             yield from handout.body()
 
     results = pdfparts.remembered(first(), run)

@@ -95,10 +95,9 @@ class Handout:
 
     FRONT = {"front": True, "sections": [], "back": False}
 
-    def __init__(self, corpus: Corpus, data: dict, print_css: str, groups: list[list[int]] | None = None) -> None:
+    def __init__(self, corpus: Corpus, data: dict, stylesheets: tuple[str, str], groups: list[list[int]] | None = None) -> None:
         self.corpus, self.data = corpus, data
-        self.css = html.stylesheet(print_css + PART_CSS)
-        self.footers_css = html.stylesheet(print_css)  # as the quiz's: parsed once per process
+        self.footers_css, self.css = stylesheets  # (the quiz's, the parts'): see pdf.stylesheets
         contents = [s["anchor"] for s in data["sections"]] + [q["anchor"] for s in data["sections"]
                                                               for level in s["levels"] for q in level["questions"]]
         self.zeros = dict.fromkeys([*contents, "references"], 0)
@@ -110,8 +109,6 @@ class Handout:
         front = self._document(self.FRONT, self.zeros)
         self.ids = [set(_ID.findall(document)) for document in [front, *self.parts]]
         self.everywhere = set().union(*self.ids)
-        self.numbers: dict[str, int] = {}
-        self.total = 0
 
     def _document(self, part: dict, pages: dict[str, int] | None = None) -> str:
         return keep_spaces(html.document(self.corpus, "handout", data=self.data, part=part, pages=pages, styled=False))
@@ -131,13 +128,13 @@ class Handout:
 
         layouts = [layout(data) for data, _ in body]
         self.front_pages = start = layouts[0].pages
+        numbers: dict[str, int] = {}
         for found in layouts[1:]:
-            self.numbers.update({name: start + page + 1 for name, page in found.anchors.items()})
+            numbers.update({name: start + page + 1 for name, page in found.anchors.items()})
             start += found.pages
-        self.total = start
         footers = html_env().get_template("html/page-footers.html.j2").render(
-            language=self.corpus.meta.language, total=self.total)
-        return [self._front(self.numbers), (footers, False, self.footers_css)]
+            language=self.corpus.meta.language, total=start)
+        return [self._front(numbers), (footers, False, self.footers_css)]
 
     def join(self, body: list[Result], finished: list[Result]) -> Result:
         """The joined handout and its warnings (each once: the parts share their stylesheet)."""
