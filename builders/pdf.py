@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import io
 from collections.abc import Iterator
 from functools import lru_cache
@@ -17,6 +18,9 @@ from .templating import TEMPLATES
 NAME = "pdf"
 PAPERS = {"a4": "A4", "letter": "letter"}
 MODES = ("handout", "quiz", "cheatsheet")
+# A render makes millions of objects that live until its end: the cyclic collector runs every
+# 20,000 allocations instead of 700, and its older generations less often (about a sixth faster).
+RENDER_GC_THRESHOLD = (20000, 10, 10)
 
 
 class FetchRefused(Exception):
@@ -116,22 +120,36 @@ def warm_up(paper: str) -> None:
         parsed_stylesheet(css)
 
 
+@lru_cache(maxsize=1)
+def _speed_up() -> None:
+    """WeasyPrint's SVG paths drawn by weasyprint_speedups (once per process)."""
+    from . import weasyprint_speedups
+
+    weasyprint_speedups.install()
+
+
 def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
     """One HTML document to PDF bytes, styled by its own <style> or by `css` (WeasyPrint's
     warnings go to its logger; a build collects them per job and reports each once, see renderlog)."""
     import weasyprint
 
+    _speed_up()
     styles = {}
     if css is not None:
         stylesheet, font_config, warnings = parsed_stylesheet(css)
         renderlog.replay(list(warnings))
         styles = {"stylesheets": [stylesheet], "font_config": font_config}
     out = io.BytesIO()
-    # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
-    # of the render time); the file is reproducible without one.
-    weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-        out, finisher=open_with_bookmarks, pdf_tags=tagged, custom_metadata=True, **styles,
-    )
+    threshold = gc.get_threshold()
+    gc.set_threshold(*RENDER_GC_THRESHOLD)
+    try:
+        # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
+        # of the render time); the file is reproducible without one.
+        weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
+            out, finisher=open_with_bookmarks, pdf_tags=tagged, custom_metadata=True, **styles,
+        )
+    finally:
+        gc.set_threshold(*threshold)
     return out.getvalue()
 
 

@@ -34,12 +34,11 @@ def _destinations(pdf: Pdf) -> list[tuple[str, Array]]:
     return [(str(name), dest) for name, dest in pikepdf.NameTree(names.Dests).items()]
 
 
-def join(parts: list[bytes], footers: bytes, xref: str, tables: list[bool] | None = None) -> bytes:
+def join(parts: list[bytes], footers: bytes, xref: str) -> bytes:
     """One PDF from `parts` (WeasyPrint outputs, tagged, the first one giving the catalog and the
     document information) and `footers` (a PDF with a page per joined page whose drawing goes on
     top of that page: the running footers, which need the final page numbers). A link to a URI
-    `xref` + NAME becomes a link to the destination NAME (an anchor in another part). `tables`
-    says which parts may have table headers (whose ids must be made unique); default: all."""
+    `xref` + NAME becomes a link to the destination NAME (an anchor in another part)."""
     out = Pdf.open(io.BytesIO(parts[0]))
     sources = [out] + [Pdf.open(io.BytesIO(data)) for data in parts[1:]]
     try:
@@ -54,7 +53,7 @@ def join(parts: list[bytes], footers: bytes, xref: str, tables: list[bool] | Non
         pages = [page.obj for page in out.pages]
         _join_destinations(out, sources, indexes, pages)
         _join_outlines(out, sources, indexes, pages)
-        _join_structure(out, sources, starts, counts, pages, tables or [True] * len(parts))
+        _join_structure(out, sources, starts, counts, pages)
         _link_across_parts(out, xref)
         _draw_footers(out, footers)
         buffer = io.BytesIO()
@@ -135,8 +134,7 @@ def _join_outlines(out: Pdf, sources: list[Pdf], indexes: list[dict], pages: lis
         out.Root.Outlines = root
 
 
-def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: list[int], pages: list,
-                    tables: list[bool]) -> None:
+def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: list[int], pages: list) -> None:
     """One structure tree: the Document element of each part's tree, its children one after the
     other under a single Document; page keys of the parent tree renumbered to the joined page
     numbers, annotation keys after them (as WeasyPrint numbers them), and table header ids made
@@ -150,8 +148,9 @@ def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: lis
         old_document = source.Root.StructTreeRoot.K[0]
         # The part's Document element is dropped: its children, and the elements WeasyPrint made
         # for margin boxes outside the tree (only the parent tree names them), get the new one.
-        children = [obj for obj in source.objects if isinstance(obj, Dictionary) and "/P" in obj
-                    and obj.P.objgen == old_document.objgen]
+        elements = [obj for obj in source.objects if isinstance(obj, Dictionary) and "/P" in obj and "/S" in obj]
+        children = [element for element in elements if element.P.objgen == old_document.objgen]
+        _unique_header_ids(elements, f"p{number}-")
         tree = _native(out, source, source.Root.StructTreeRoot)  # copied whole, pages mapped to their copies
         for child in children:
             _native(out, source, child).P = document
@@ -172,8 +171,6 @@ def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: lis
             for annotation in page.get("/Annots", ()):
                 if "/StructParent" in annotation:
                     annotation.StructParent = annotation_keys[int(annotation.StructParent)]
-        if tables[number]:
-            _unique_header_ids(list(tree.K[0].K), f"p{number}-")
     for key, value in page_nums + annotation_nums:
         parent_tree.Nums.append(key)
         parent_tree.Nums.append(value)
@@ -189,20 +186,14 @@ def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: lis
 
 def _unique_header_ids(elements: list, prefix: str) -> None:
     """Table header cells have ids (and data cells name them) made from the part's object numbers,
-    which repeat from part to part: prefix them with the part's number."""
-    stack = list(elements)
-    while stack:
-        element = stack.pop()
-        if not isinstance(element, Dictionary):
-            continue
+    which repeat from part to part: prefix them with the part's number (in the part, before its
+    tree is copied)."""
+    for element in elements:
         if "/ID" in element:
             element.ID = String(prefix + str(element.ID))
         attributes = element.get("/A")
         if isinstance(attributes, Dictionary) and "/Headers" in attributes:
             attributes.Headers = Array([String(prefix + str(h)) for h in attributes.Headers])
-        kids = element.get("/K")
-        if isinstance(kids, Array):
-            stack.extend(kid for kid in kids if isinstance(kid, Dictionary) and kid.get("/Type") != Name.OBJR)
 
 
 def _link_across_parts(out: Pdf, xref: str) -> None:

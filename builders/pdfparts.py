@@ -143,7 +143,6 @@ class Handout:
         (front, front_warnings), (footers, footer_warnings) = finished
         if layout(front).pages != self.front_pages:
             raise RuntimeError("the contents changed length with their page numbers")
-        joined = join([front] + [data for data, _ in body[1:]], footers, XREF,
-                      [False] + ["<th" in document for document in self.parts])
+        joined = join([front] + [data for data, _ in body[1:]], footers, XREF)
         warnings = front_warnings + [w for _, found in body[1:] for w in found] + footer_warnings
         return joined, list(dict.fromkeys(warnings))

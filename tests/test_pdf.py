@@ -287,6 +287,26 @@ def test_keep_spaces_moves_the_space_into_the_element_and_leaves_pre_alone():
         '<code>a&lt;b</code></span> end</p><pre><code>a <span>b</span></code></pre>')
 
 
+def test_keep_spaces_puts_data_uris_back_where_they_were():
+    """The data: URIs are taken out while the spaces move and left as they were: the same result
+    as rewriting them in place for the bundled guide's three documents (base64 holds no space),
+    and a document with a NUL is rewritten whole."""
+    from builders import html
+    from builders.linebreaks import _keep_spaces, keep_spaces
+
+    corpus = load_corpus(CONTENT)
+    data = html.view(corpus, for_print=True)
+    for mode in ("handout", "quiz", "cheatsheet"):
+        document = html.document(corpus, mode, data=data, styled=False)
+        assert document.count('src="data:') > 100
+        assert keep_spaces(document) == _keep_spaces(document)
+    page = '<p>a <em>b</em> <img src="data:x, <em>y</em>"> c <span>d</span><img src="data:z"></p>'
+    assert keep_spaces(page) == '<p>a<em> b</em> <img src="data:x, <em>y</em>"> c<span> d</span><img src="data:z"></p>'
+    with_nul = page.replace(" c ", " c \x00 ")
+    assert keep_spaces(with_nul) == _keep_spaces(with_nul) == (
+        '<p>a<em> b</em> <img src="data:x,<em> y</em>"> c \x00<span> d</span><img src="data:z"></p>')
+
+
 def test_handout_sets_a_book_measure(built):
     _, readers, _ = built
     median = pdf_lines.median_full_line(readers["handout"])
