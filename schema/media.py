@@ -7,6 +7,7 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .errors import Problem
 from .limits import MAX_IMAGE_BYTES, Refused, read_bounded
@@ -21,9 +22,26 @@ NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/sv
 SAFE_SRC = re.compile(r"^(?!/)[A-Za-z0-9._/-]+$")
 REMOTE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 _SVG_ROOT = re.compile(r"<svg[\s>/]")
+_AFTER_CLOSE = re.compile(r"[zZ]([^achlmqstvzACHLMQSTVZ]*)")  # a Z and what follows it up to the next path command
 _SVG_EXTERNAL = re.compile(  # what an SVG could load: <image>/<use>/<feImage> hrefs, CSS url(...) and @import
     r"<(?:\w+:)?(?:image|use|feImage)\b[^>]*?\bhref\s*=\s*[\"']\s*(?!#|data:)([^\"']*)"
     r"|url\(\s*[\"']?\s*(?!#|data:)([^)\"']*)|@import\s*(?:url\()?[\"']?([^\"');\s]*)", re.IGNORECASE)
+
+
+def _closed_with_numbers(data: bytes) -> str:
+    """The first path data (`d`, any element) with something other than separators between a Z and
+    the next command, where WeasyPrint 70's path parser loops for ever (its Z takes nothing and
+    hands the rest back to itself); "" when there is none or the SVG does not parse."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return ""
+    for element in root.iter():
+        path = element.get("d") or ""
+        for match in _AFTER_CLOSE.finditer(path):
+            if match.group(1).strip(" \t\n\r,"):
+                return path[max(0, match.start() - 20):match.end()][:60]
+    return ""
 
 
 def media_key(question_file: str, src: str) -> str:
@@ -135,6 +153,9 @@ def file_problem(path: Path, root: Path, key: str) -> tuple[Media | None, str]:
         if external := _SVG_EXTERNAL.search(data.decode("utf-8")):
             target = next(group for group in external.groups() if group is not None)
             return None, f"{key}: SVG loads another file or URL ({target[:60]!r}); builds load nothing, so embed it or remove it"
+        if closed := _closed_with_numbers(data):
+            return None, (f"{key}: SVG path data has something after a Z (close path), which takes no numbers: "
+                          f"{closed!r}; remove it (WeasyPrint would never finish drawing this path)")
     return Media(data=data, sha256=hashlib.sha256(data).hexdigest(), mime=mime), ""
 
 

@@ -283,6 +283,8 @@ CASES = {
                            "SVG loads another file or URL ('https://example.com/p.svg#g')"),
     "svg with entities": (image_case("![A box](../media/x.svg)", {"media/x.svg": b'<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg>&a;</svg>'}), 8,
                           "SVG declares XML entities"),
+    "svg path that never ends": (image_case("![A box](../media/x.svg)", {"media/x.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0L5 5Z&#49;"/></svg>'}), 8,
+                                 "SVG path data has something after a Z (close path), which takes no numbers: 'M0 0L5 5Z1'"),
     "image in short answer": (image_case("Body.", {"media/box.png": PNG}, short_answer="'See ![A box](../media/box.png).'"), 5,
                               "images are only allowed in the detailed answer"),
     "image in question": (image_case("Body.", {"media/box.png": PNG}, question="'Why ![A box](../media/box.png)?'"), 3,
