@@ -73,27 +73,35 @@ def timed(args: list[str], cwd: Path, env: dict) -> tuple[float, float]:
     return elapsed, int(report.read_text().split()[-1]) / 1024
 
 
-def bare_weasyprint_ratio(content: Path, env: dict) -> tuple[float, float]:
-    """(our handout PDF time, bare WeasyPrint on the same final HTML with the same options), each
-    the best of two interleaved runs in one process with warm caches (this machine is noisy)."""
+def bare_weasyprint_ratio(content: Path, env: dict) -> tuple[float, float, float]:
+    """(our handout PDF in parts, bare WeasyPrint as shipped on the same final HTML with the same
+    options, our whole-document render with the SVG path speed-up), each the best of two
+    interleaved runs in one process with warm fonts; nothing remembered between runs (this
+    machine is noisy)."""
     code = f"""
 import os, tempfile, time, weasyprint
 from schema import load_corpus
-from builders import html, pdf
+from builders import html, pdf, weasyprint_speedups as speedups
 corpus = load_corpus({str(content)!r})
-document = html.document(corpus, "handout", extra_css=pdf.print_css("a4"), data=html.view(corpus, for_print=True))
+data = html.view(corpus, for_print=True)
+document = html.document(corpus, "handout", extra_css=pdf.print_css("a4"), data=data)
 options = dict(pdf_tags=True, custom_metadata=True)  # the same output features as ours
 weasyprint.HTML(string=document).write_pdf(**options)  # warm fonts and caches
-ours, bare = [], []
+ours, bare, whole = [], [], []
 for _ in range(2):
     os.environ["STUDYKIT_CACHE"] = tempfile.mkdtemp()  # no part remembered: all laid out, one after the other
+    speedups._DRAWN.clear()
     t = time.perf_counter(); pdf.render(corpus, modes=("handout",)); ours.append(time.perf_counter() - t)
+    speedups._DRAWN.clear()
+    t = time.perf_counter(); pdf.render_whole(corpus, "handout", data=data); whole.append(time.perf_counter() - t)
+    speedups.uninstall()  # WeasyPrint as shipped
     t = time.perf_counter(); weasyprint.HTML(string=document).write_pdf(**options); bare.append(time.perf_counter() - t)
-print(min(ours), min(bare))
+    speedups.install()
+print(min(ours), min(bare), min(whole))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    ours, bare = (float(x) for x in out.stdout.split())
-    return ours, bare
+    ours, bare, whole = (float(x) for x in out.stdout.split())
+    return ours, bare, whole
 
 
 def main(sizes: list[int]) -> None:
@@ -125,16 +133,19 @@ def main(sizes: list[int]) -> None:
             handout_edit, edit_mem = timed(build[:2] + ["pdf"] + build[2:], tmp, env)
             print(f"{size} | pdf after editing one answer (-j {os.cpu_count()}) | {handout_edit:.2f} | {edit_mem:.0f}")
             if size <= BARE_UP_TO:
-                ours, bare = bare_weasyprint_ratio(content, env)
+                ours, bare, whole = bare_weasyprint_ratio(content, env)
                 print(f"{size} | handout PDF in parts, one after the other: ours {ours:.2f} s vs bare WeasyPrint "
                       f"{bare:.2f} s | ratio {ours / bare:.2f} | -")
-                summary.append((size, cold, cold_mem, noop, f"{ours / bare:.2f}", f"{cold / bare:.2f}", f"{handout_edit / bare:.2f}"))
+                print(f"{size} | handout as one document, our render (SVG path speed-up) | {whole:.2f} | -")
+                summary.append((size, cold, cold_mem, noop, f"{ours / bare:.2f}", f"{cold / bare:.2f}", f"{handout_edit / bare:.2f}",
+                                f"{handout_edit / whole:.2f}"))
             else:
-                summary.append((size, cold, cold_mem, noop, "-", "-", "-"))
+                summary.append((size, cold, cold_mem, noop, "-", "-", "-", "-"))
     print("\nsize | cold s | peak MiB | per question ms | no-op/cold | handout in parts, serial/bare | "
-          "cold all/bare handout | pdf after one edit/bare handout")
-    for size, cold, mem, noop, ratio, cold_ratio, edit_ratio in summary:
-        print(f"{size} | {cold:.1f} | {mem:.0f} | {1000 * cold / size:.0f} | {noop / cold:.3f} | {ratio} | {cold_ratio} | {edit_ratio}")
+          "cold all/bare handout | pdf after one edit/bare handout | pdf after one edit/our whole handout")
+    for size, cold, mem, noop, ratio, cold_ratio, edit_ratio, edit_whole in summary:
+        print(f"{size} | {cold:.1f} | {mem:.0f} | {1000 * cold / size:.0f} | {noop / cold:.3f} | {ratio} | {cold_ratio} | "
+              f"{edit_ratio} | {edit_whole}")
 
 
 if __name__ == "__main__":
