@@ -50,7 +50,7 @@ def _digest(tex: str, display: bool) -> str:
 def uncached(formulas: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     """The distinct formulas not yet in the disk cache, in a stable order."""
     distinct = sorted({(tex.strip(), display) for tex, display in formulas})
-    return [(tex, display) for tex, display in distinct if cache.read("math", _digest(tex, display)) is None]
+    return [(tex, display) for tex, display in distinct if not cache.exists("math", _digest(tex, display))]
 
 
 def render_formulas(formulas: list[tuple[str, bool]]) -> int:

@@ -30,6 +30,11 @@ def read(area: str, digest: str) -> str | None:
         return None
 
 
+def exists(area: str, digest: str) -> bool:
+    """Whether the entry is there (without reading it)."""
+    return _entry(area, digest).is_file()
+
+
 def read_bytes(area: str, digest: str) -> bytes | None:
     """The entry's bytes; reading marks it as used (its time), for prune()."""
     entry = _entry(area, digest)
