@@ -17,8 +17,8 @@ _SIMPLE = re.compile(rf"\s*(?:[MLQZ]\s*(?:{_NUMBER}\s*)*)*")
 _COMMAND = re.compile(r"([MLQZ])([^MLQZ]*)")
 _NUMBERS = re.compile(_NUMBER)
 _ARITY = {"M": 2, "L": 2, "Q": 4, "Z": 0}
-KEEP_PATHS = 20000  # paths remembered per process (a few megabytes), then forgotten all at once
-_DRAWN: dict[str, tuple[list[bytes], list]] = {}
+KEEP_PATHS = 10000  # paths remembered per process (about 5 KB each, mostly vertices), then forgotten all at once
+_DRAWN: dict[str, tuple[bytes, tuple]] = {}
 
 
 def _commands(d: str) -> list[tuple[str, list[float]]] | None:
@@ -61,10 +61,12 @@ def path(svg, node, font_size) -> None:  # noqa: ANN001 - WeasyPrint's TAGS sign
             return ORIGINAL_PATH(svg, node, font_size)
         if len(_DRAWN) >= KEEP_PATHS:
             _DRAWN.clear()
-        drawn = _DRAWN[d] = _drawn(commands)
-    operators, vertices = drawn
-    svg.stream.stream.extend(operators)  # pydyf's list of operator lines (WeasyPrint's Stream adds nothing to these four)
-    node.vertices.extend(vertices)
+        operators, vertices = _drawn(commands)
+        # One item for the whole path: pydyf joins a stream's items with newlines, so the bytes
+        # are the same (WeasyPrint's Stream adds nothing to these four operators).
+        drawn = _DRAWN[d] = b"\n".join(operators), tuple(vertices)
+    svg.stream.stream.append(drawn[0])
+    node.vertices.extend(drawn[1])
     return None
 
 

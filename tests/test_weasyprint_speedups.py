@@ -43,11 +43,12 @@ class Drawing:
         return size(x, font_size, 100), size(y, font_size, 100)
 
 
-def drawn(function, d: str) -> tuple[list[bytes], list]:  # noqa: ANN001
+def drawn(function, d: str) -> tuple[bytes, list]:  # noqa: ANN001
+    """The content stream as pydyf writes it (its items joined by newlines) and the vertices."""
     drawing, node = Drawing(), Node(d)
     with contextlib.suppress(PointError):  # as weasyprint.svg.SVG.draw_node: what was drawn stays
         function(drawing, node, 12)
-    return drawing.stream.stream, list(node.vertices)
+    return b"\n".join(drawing.stream.stream), list(node.vertices)
 
 
 def random_paths(count: int, seed: int = 7) -> list[str]:
