@@ -70,15 +70,15 @@ def random_paths(count: int, seed: int = 7) -> list[str]:
 
 
 def formula_paths() -> list[str]:
-    """Every glyph path of every formula of the bundled guide, as the PDFs draw them."""
+    """Every distinct glyph path of the bundled guide's formulas, as the PDFs draw them."""
     formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))})
-    return [d for tex, display in formulas for d in re.findall(r' d="([^"]*)"', mathsvg.formula_svg(tex, display))]
+    return sorted({d for tex, display in formulas for d in re.findall(r' d="([^"]*)"', mathsvg.formula_svg(tex, display))})
 
 
 def test_the_fast_path_takes_ziafont_paths_and_leaves_the_rest():
     assert weasy_svg.TAGS["path"] is weasyprint_speedups.ORIGINAL_PATH or weasyprint_speedups.install()
     paths = formula_paths()
-    assert len(paths) > 10000
+    assert len(paths) > 8000
     assert all(weasyprint_speedups._commands(d) is not None for d in paths + SIMPLE)
     assert all(weasyprint_speedups._commands(d) is None for d in OTHER + ["Z1"])  # (WeasyPrint 70 loops for ever on "Z1")
 
@@ -86,16 +86,17 @@ def test_the_fast_path_takes_ziafont_paths_and_leaves_the_rest():
 @pytest.mark.parametrize("source", ["formulas", "hand-made", "random"])
 def test_same_operators_and_vertices_as_weasyprint(source):
     paths = {"formulas": formula_paths, "hand-made": lambda: SIMPLE + OTHER, "random": lambda: random_paths(3000)}[source]()
-    different = [d for d in paths if drawn(weasyprint_speedups.path, d) != drawn(weasyprint_speedups.ORIGINAL_PATH, d)]
+    expected = {d: drawn(weasyprint_speedups.ORIGINAL_PATH, d) for d in paths}
+    different = [d for d in paths if drawn(weasyprint_speedups.path, d) != expected[d]]
     assert not different
-    again = [d for d in paths if drawn(weasyprint_speedups.path, d) != drawn(weasyprint_speedups.ORIGINAL_PATH, d)]
+    again = [d for d in paths if drawn(weasyprint_speedups.path, d) != expected[d]]
     assert not again  # each path now remembered: the same once more
 
 
 def test_same_pdf_bytes_as_weasyprint_unpatched(monkeypatch):
-    """A document with a few hundred formulas of the guide, each twice, inline and in a table."""
+    """A document with over a hundred formulas of the guide, each twice, inline and in a table."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))})[::4]
+    formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))})[::8]
     math = "".join(mathsvg.print_math(tex, display) + " and " for tex, display in formulas)
     document = f'<html lang="en"><body><p>Formulas: {math}</p><table><tr><td>{math}</td></tr></table></body></html>'
     css = pdf.stylesheets("a4")[0]
@@ -107,7 +108,7 @@ def test_same_pdf_bytes_as_weasyprint_unpatched(monkeypatch):
         shipped = pdf.render_pdf(document, css=css)
     finally:
         assert weasyprint_speedups.install()
-    assert len(formulas) > 200
+    assert len(formulas) > 100
     assert fast == shipped
 
 
