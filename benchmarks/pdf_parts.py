@@ -13,7 +13,8 @@ to show what a pure-Python joiner would cost before doing the structure tree at 
 edit loop as an author meets it: on a copy of the content, built once, a sentence appended to an
 answer of the largest section, then of the smallest, each followed by `studykit build pdf`
 (a new process, all cores), three times each, the median timed against the whole-document
-render above (the faster of two renders, so the ratio errs high).
+render above (the faster of two renders, so the ratio errs high), and each edit also against a
+whole render of the edited guide in a new process right after it (the machine's speed drifts).
 """
 from __future__ import annotations
 
@@ -127,16 +128,40 @@ def edit_loop(content: Path, sizes: list[int], data: dict, whole: float, tmp: Pa
         folder = next(f for f in copy.iterdir() if f.is_dir() and (f / "section.yaml").is_file()
                       and f"id: {section_id}" in (f / "section.yaml").read_text(encoding="utf-8"))
         answer = sorted(folder.glob("*.md"))[0]
-        times = []
+        times, wholes = [], []
         for edit in range(EDITS):
             answer.write_text(answer.read_text(encoding="utf-8") + f"\nOne more sentence ({edit}).\n", encoding="utf-8")
             start = time.perf_counter()
             subprocess.run(studykit + ["pdf"], check=True)
             times.append(time.perf_counter() - start)
+            wholes.append(whole_render(copy))  # right after: this machine's speed drifts over minutes
         seconds = statistics.median(times)
+        ratios = [t / w for t, w in zip(times, wholes)]
         print(f"edit in the {label} section ({folders[section_id]}): studykit build pdf {seconds:.2f} s "
-              f"({seconds / whole:.2f} x the whole-document render; median of {EDITS} edits: "
+              f"({seconds / whole:.2f} x the whole-document render above; median of {EDITS} edits: "
               f"{', '.join(f'{t:.2f}' for t in times)})")
+        print(f"  each edit against a whole render of the edited guide right after it: "
+              f"{', '.join(f'{t:.2f}/{w:.2f} = {r:.2f}' for t, w, r in zip(times, wholes, ratios))}; "
+              f"median {statistics.median(ratios):.2f} x")
+
+
+def whole_render(content: Path) -> float:
+    """Seconds for our whole-document render of the handout, in a new process after a warm-up
+    page (as the render above), nothing remembered but the formulas' SVGs."""
+    code = f"""
+import time
+from pathlib import Path
+from schema import load_corpus
+from builders import html, pdf
+corpus = load_corpus(Path({str(content)!r}))
+data = html.view(corpus, for_print=True)
+pdf.render_pdf('<html lang="en"><p>warm up</p></html>', css=pdf.stylesheets("a4")[0])
+start = time.perf_counter()
+pdf.render_whole(corpus, "handout", data=data)
+print(time.perf_counter() - start)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
 
 
 if __name__ == "__main__":
