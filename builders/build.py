@@ -13,13 +13,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from schema import ContentErrors, Corpus, Problem, cache
+from schema import ContentErrors, Corpus, Problem
 from schema.errors import display_path
-from schema.markdown import formulas
 from schema.export import export_json_schema
 
 from . import anki, budget, freshness, renderlog
 from .formats import FORMATS
+from .html import all_formulas
 from .output import Staging
 from .progress import Progress, log
 from .workers import die_with_parent
@@ -109,23 +109,6 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     stamp = os.environ.get("SOURCE_DATE_EPOCH") or (freshness.build_date() if dated else "")
     payload = json.dumps([job.name, list(job.options), stamp, freshness.code_version(), content], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
-    """Every formula the outputs draw: those of published short and detailed answers."""
-    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in remembered_formulas(text)]
-
-
-def remembered_formulas(text: str) -> list[tuple[str, bool]]:
-    """formulas(text), kept in .cache/formulas/ by the text and the code: a build after an edit
-    parses only the edited answers again (all of them would take a second for 80 questions)."""
-    digest = cache.key(freshness.code_version(), text)
-    kept = cache.read("formulas", digest)
-    if kept is not None:
-        return [(tex, display) for tex, display in json.loads(kept)]
-    found = formulas(text)
-    cache.write("formulas", digest, json.dumps(found))
-    return found
 
 
 def _start_worker(parent: int) -> None:

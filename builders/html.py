@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import re
 
 from markupsafe import Markup
 
-from schema import LEVELS, Corpus, Question
+from schema import LEVELS, Corpus, Question, cache
 from schema.fonts import css_variables
 from schema.markdown import ImageFn, formulas, render_html, render_inline_html
 from schema.media import media_key
@@ -82,6 +83,23 @@ def screen_html(fragment: str) -> str:
     return fragment.replace("<table>", '<div class="scroll-x"><table>').replace("</table>", "</table></div>")
 
 
+def all_formulas(corpus: Corpus) -> list[tuple[str, bool]]:
+    """Every formula the outputs draw: those of published short and detailed answers."""
+    return [f for q in corpus.published for text in (q.short_answer, q.answer) for f in remembered_formulas(text)]
+
+
+def remembered_formulas(text: str) -> list[tuple[str, bool]]:
+    """formulas(text), kept in .cache/formulas/ by the text and the code: a build after an edit
+    parses only the edited answers again (all of them would take a second for 80 questions)."""
+    digest = cache.key(code_version(), text)
+    kept = cache.read("formulas", digest)
+    if kept is not None:
+        return [(tex, display) for tex, display in json.loads(kept)]
+    found = formulas(text)
+    cache.write("formulas", digest, json.dumps(found))
+    return found
+
+
 def view(corpus: Corpus, for_print: bool = False) -> dict:
     """The corpus as template data: rendered HTML fields, numbers and anchors (math as native
     MathML for the web page, as SVG images for the PDFs)."""
@@ -91,7 +109,7 @@ def view(corpus: Corpus, for_print: bool = False) -> dict:
         from .mathml import prepare
 
         # every formula in one call to KaTeX, not one call each
-        prepare([f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)])
+        prepare(all_formulas(corpus))
         math, screen = web_math, screen_html
     cited = corpus.cited_sources()
     # An arXiv id is printed once: as the link's text, left out of the citation before it.

@@ -233,6 +233,7 @@ def test_formulas_are_parsed_again_only_for_edited_texts(tmp_path, monkeypatch):
     """The math-cache check lists every answer's formulas: from .cache/formulas/ for a text seen
     before (the same lists as parsing it), by parsing only for a new one."""
     from builders import build as build_module
+    from builders import html as html_module
     from schema import load_corpus
     from schema.markdown import formulas
 
@@ -244,8 +245,8 @@ def test_formulas_are_parsed_again_only_for_edited_texts(tmp_path, monkeypatch):
     assert first == [f for q in corpus.published for text in (q.short_answer, q.answer) for f in formulas(text)]
     assert len(first) > 1000
     parsed = []
-    monkeypatch.setattr(build_module, "formulas", lambda text: parsed.append(text) or formulas(text))
+    monkeypatch.setattr(html_module, "formulas", lambda text: parsed.append(text) or formulas(text))
     assert build_module.all_formulas(corpus) == first
     assert parsed == []
-    assert build_module.remembered_formulas("An edit: $d_k$\n\n$$\nh\n$$\n") == [("d_k", False), ("\nh\n", True)]
+    assert html_module.remembered_formulas("An edit: $d_k$\n\n$$\nh\n$$\n") == [("d_k", False), ("\nh\n", True)]
     assert parsed == ["An edit: $d_k$\n\n$$\nh\n$$\n"]
