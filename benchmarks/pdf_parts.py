@@ -77,7 +77,7 @@ def main(content: Path) -> None:
         pdf.render_pdf('<html lang="en"><p>warm up</p></html>', css=css[0])
         wholes = []
         for _ in range(2):
-            speedups._DRAWN.clear()  # as in a new process: no path remembered
+            speedups.forget()  # as in a new process: no path or drawing remembered
             start = time.perf_counter()
             pdf.render_whole(corpus, "handout", data=data)
             wholes.append(time.perf_counter() - start)
@@ -89,7 +89,7 @@ def main(content: Path) -> None:
         print("scheme | layout summed s | longest document s | on 2 workers s | join s | edit waits for s")
         kept = None
         for name, groups in schemes.items():
-            speedups._DRAWN.clear()
+            speedups.forget()
             handout = pdfparts.Handout(corpus, data, css, groups)
             body_times: list = []
             body = timed_run(body_times)(handout.body())

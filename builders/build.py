@@ -2,12 +2,9 @@
 processes), stage every output, then commit them all or none."""
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +19,7 @@ from .formats import FORMATS
 from .html import all_formulas
 from .output import Staging
 from .progress import Progress, log
-from .workers import die_with_parent
+from .workers import start_workers, stop_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
@@ -111,25 +108,6 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _start_worker(parent: int) -> None:
-    """In a worker: end with the parent `parent` even when it is killed outright (kill -9, the
-    OOM killer), leave Ctrl-C to the parent, which stops the workers itself (no tracebacks from
-    each of them), and on exit skip tearing down the heap object by object (up to a second after
-    a large PDF; the results are sent by then, and the pool does not read exit codes)."""
-    die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    atexit.register(os._exit, 0)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill the workers now rather than let them finish their PDFs. Python 3.11 has no public way
-    (3.14 adds terminate_workers()); multiprocessing.Pool has one, but it hangs for ever when a
-    worker dies, where this executor reports BrokenProcessPool."""
-    for process in list((pool._processes or {}).values()):  # noqa: SLF001
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
 def _pool_runner(pool: ProcessPoolExecutor, meanwhile: list[Callable[[], None]]):  # noqa: ANN202 - a pdfparts.Runner
     """Lay out documents in the worker processes, each sent as soon as it is made; once a batch
     is sent, and before waiting for it, run the calls in `meanwhile` (once)."""
@@ -148,12 +126,14 @@ Results = dict[Job, dict[str, bytes]]
 
 
 @budget.reported
-def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress) -> tuple[Results, list[renderlog.Warning_]]:
+def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress,
+                pool: ProcessPoolExecutor | None = None) -> tuple[Results, list[renderlog.Warning_]]:
     """Render jobs. With more than one worker, the formulas missing from the math cache are
     first rendered by all workers together, then the PDFs go to the workers while the quick
     builders (README, JSON, HTML, Anki) run here, so those are ready first. On an error or an
-    interrupt the workers are stopped at once, not left to finish their PDFs. Returns the
-    outputs and every warning the renderers logged, in job order."""
+    interrupt the workers are stopped at once, not left to finish their PDFs. `pool`: workers
+    started early (start_workers), else they start here. Returns the outputs and every warning
+    the renderers logged, in job order."""
     slow = [job for job in jobs if job.format in SLOW] if workers > 1 else []
     results: Results = {}
     warnings: dict[Job, list[renderlog.Warning_]] = {}
@@ -173,13 +153,10 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
     from . import mathsvg
 
     quick = [job for job in jobs if job not in slow]
-    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold a V8 isolate
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(os.getpid(),))
+    paper = dict(slow[0].options)["paper"]
+    own = pool is None
+    pool = pool or start_workers(workers, paper)
     try:
-        paper = dict(slow[0].options)["paper"]
-        for _ in range(workers):  # each worker starts WeasyPrint while this process gets the documents ready
-            pool.submit(FORMATS["pdf"].warm_up, paper)
         missing = mathsvg.uncached(all_formulas(corpus))
         shares = [pool.submit(mathsvg.render_formulas, missing[i::workers]) for i in range(workers) if missing[i::workers]]
         here = [job for job in quick if job.format not in NEEDS_MATH]
@@ -205,18 +182,35 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
             results[job], warnings[job] = {name: data}, found
             progress.finished(job.name)
     except BaseException:
-        _stop_workers(pool)
+        stop_workers(pool)
         raise
     finally:
-        pool.shutdown(wait=True)
+        if own:
+            pool.shutdown(wait=True)
     return results, in_order()
 
 
 def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False,
-          run: tuple[str, str] | None = None) -> list[Path]:
+          run: tuple[str, str] | None = None, pool: ProcessPoolExecutor | None = None,
+          keep_workers: bool = False) -> list[Path]:
     """Render what is out of date, then move all outputs into place; a failure leaves old outputs
     as they were. `run` = (run key, inputs digest) from freshness, recorded on success. A corpus
-    with no published question is refused before anything is written (NothingToBuild)."""
+    with no published question is refused before anything is written (NothingToBuild). `pool`:
+    workers started early (start_workers), stopped here when the build ends, unless
+    `keep_workers` (watch keeps them warm for the next build); on an error always."""
+    try:
+        written = _build(corpus, formats, targets, workers, force, run, pool)
+    except BaseException:
+        if pool is not None:
+            stop_workers(pool)
+        raise
+    if pool is not None and not keep_workers:
+        pool.shutdown(wait=True)
+    return written
+
+
+def _build(corpus: Corpus, formats: list[str], targets: Targets, workers: int, force: bool,
+           run: tuple[str, str] | None, pool: ProcessPoolExecutor | None) -> list[Path]:
     require_published(corpus, targets.content_dir)
     state = freshness.load_state()
     jobs = jobs_for(formats, targets)
@@ -232,7 +226,7 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
         staging = Staging()
         progress = Progress(len(todo))
         try:
-            results, warnings = render_jobs(corpus, todo, workers, progress)
+            results, warnings = render_jobs(corpus, todo, workers, progress, pool)
             for job in todo:  # fixed order, whatever order the workers finished in
                 if job.format == "anki" and not stage_lock(staging, targets, results[job], blocked):
                     continue  # the deck goes with its note record: neither is written

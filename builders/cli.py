@@ -89,23 +89,30 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the given formats (all when none is named); with --check, write nothing and fail on stale files."""
     formats = list(dict.fromkeys(args.formats)) or list(FORMATS)
-    if not args.check:
-        run = fresh_run(args, formats)
-        if run is None:
-            return 0
-    corpus = load(args.content)
-    targets = targets_for(args)
     if args.check:
         from .build import stale_outputs
 
-        stale = stale_outputs(corpus, formats, targets)
+        stale = stale_outputs(load(args.content), formats, targets_for(args))
         if stale:
             return fail(stale)
         log("ok: generated files are up to date")
         return 0
-    from .build import build
+    run = fresh_run(args, formats)
+    if run is None:
+        return 0
+    from .workers import start_workers, stop_workers
 
-    build(corpus, formats, targets, workers=args.jobs, force=args.force, run=run)
+    # Something changed: the PDF workers start WeasyPrint while the builders import and the content loads.
+    pool = start_workers(args.jobs, args.paper) if "pdf" in formats and args.jobs > 1 else None
+    try:
+        from .build import build
+
+        corpus, targets = load(args.content), targets_for(args)
+    except BaseException:
+        if pool is not None:
+            stop_workers(pool)
+        raise
+    build(corpus, formats, targets, workers=args.jobs, force=args.force, run=run, pool=pool)
     return 0
 
 
@@ -123,15 +130,25 @@ def fresh_run(args: argparse.Namespace, formats: list[str]) -> tuple[str, str] |
 def cmd_watch(args: argparse.Namespace) -> int:
     """Rebuild what changed whenever a content or template file is saved (Ctrl-C stops)."""
     from .build import SLOW, NothingToBuild, build
+    from .workers import start_workers, stop_workers
+
+    kept = []  # the PDF workers, warm from one rebuild to the next (WeasyPrint started, drawings remembered)
 
     def rebuild(first: bool = False) -> None:
         try:
+            if not kept and args.jobs > 1:  # they start while the content loads and the quick outputs build
+                kept.append(start_workers(args.jobs, args.paper))
             corpus = load(args.content)
             targets = targets_for(args)
             # two builds, each all-or-nothing: README, JSON, HTML and Anki are ready in about
             # a second, the PDFs follow
             build(corpus, [f for f in FORMATS if f not in SLOW], targets, workers=args.jobs)
-            build(corpus, [f for f in FORMATS if f in SLOW], targets, workers=args.jobs)
+            try:
+                build(corpus, [f for f in FORMATS if f in SLOW], targets, workers=args.jobs,
+                      pool=kept[0] if kept else None, keep_workers=True)
+            except BaseException:
+                kept.clear()  # the failed build stopped them: new ones next time
+                raise
         except ContentErrors as exc:
             if first and isinstance(exc, NothingToBuild):  # nothing to publish: exit 1, do not watch in vain
                 raise
@@ -143,6 +160,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
         watch_loop(args, rebuild)
     except KeyboardInterrupt:  # Ctrl-C during a rebuild: that build is dropped, earlier outputs stay
         pass
+    finally:
+        for pool in kept:
+            stop_workers(pool)
     # Ctrl-C's "^C" echo leaves a terminal's cursor mid-line: end that line first
     log(("\n" if sys.stderr.isatty() else "") + "stopped watching")
     return 0

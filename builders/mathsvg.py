@@ -6,22 +6,32 @@ import html
 import re
 from functools import lru_cache
 
-import ziamath
-
 from schema import cache
 
-from . import ziamath_fixes, ziamath_speedups
+from . import ziamath_fixes
 from .budget import guarded
 
-ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
-ziamath.config.precision = 1
-ziamath_speedups.install()
-ziamath_fixes.install()
 SIZE = 16.0  # ziamath units per em of the surrounding text
+PRECISION = 1  # decimals in path data
 _VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 
-ZIAMATH = f"{cache.installed_versions('ziamath')} size={SIZE} precision={ziamath.config.precision} svg2=False compact scriptspace"
+ZIAMATH = f"{cache.installed_versions('ziamath')} size={SIZE} precision={PRECISION} svg2=False compact scriptspace"
+
+
+@lru_cache(maxsize=1)
+def _ziamath():  # noqa: ANN202 - the ziamath module
+    """ziamath set up for print, with its speed-ups and fixes, imported at the first formula
+    drawn (half a second that a build with every formula cached does not spend)."""
+    import ziamath
+
+    from . import ziamath_speedups
+
+    ziamath.config.svg2 = False  # glyphs as plain paths: no <symbol> ids to collide across formulas
+    ziamath.config.precision = PRECISION
+    ziamath_speedups.install()
+    ziamath_fixes.install()
+    return ziamath
 
 
 @lru_cache(maxsize=8192)
@@ -99,7 +109,7 @@ def _text_safe(tex: str) -> str:
 
 
 def _render(tex: str, display: bool) -> str:
-    svg = ziamath.Latex(_text_safe(ziamath_fixes.unary_minus(tex)), size=SIZE, inline=not display).svg()
+    svg = _ziamath().Latex(_text_safe(ziamath_fixes.unary_minus(tex)), size=SIZE, inline=not display).svg()
     match = _VIEWBOX.search(svg)
     if not match:
         raise ValueError(f"ziamath returned no viewBox for {tex!r}")

@@ -113,19 +113,25 @@ def stylesheets(paper: str) -> tuple[str, str]:
 
 
 def warm_up(paper: str) -> None:
-    """In a worker, while the build makes the documents: import WeasyPrint and parse the
-    stylesheets the documents will use (about two seconds a worker, spent before the first
-    document arrives rather than after)."""
+    """In a worker, while the build makes the documents: import WeasyPrint, parse the
+    stylesheets the documents will use and read the formula drawings earlier builds saved
+    (about two seconds a worker, spent before the first document arrives rather than after);
+    this worker's renders save their new drawings in turn."""
     for css in stylesheets(paper):
         parsed_stylesheet(css)
+    if _speed_up():
+        from . import weasyprint_speedups
+
+        weasyprint_speedups.remember_saved(weasyprint_speedups.drawing_version())
 
 
 @lru_cache(maxsize=1)
-def _speed_up() -> None:
-    """WeasyPrint's SVG paths drawn by weasyprint_speedups (once per process)."""
+def _speed_up() -> bool:
+    """WeasyPrint's SVG images drawn by weasyprint_speedups (installed once per process; False
+    where WeasyPrint is not the version they were made for)."""
     from . import weasyprint_speedups
 
-    weasyprint_speedups.install()
+    return weasyprint_speedups.install()
 
 
 def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
@@ -150,6 +156,10 @@ def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> by
         )
     finally:
         gc.set_threshold(*threshold)
+    if _speed_up():
+        from . import weasyprint_speedups
+
+        weasyprint_speedups.save()
     return out.getvalue()
 
 

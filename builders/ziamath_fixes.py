@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ziamath.nodes import msubsup
-
-ORIGINAL_SUB = msubsup.place_sub
-ORIGINAL_SUPER = msubsup.place_super
+_ORIGINAL: list = []  # ziamath's place_sub and place_super, kept at the first install (ziamath is imported then)
 
 # A minus is unary (TeX's rule) after nothing, an opening delimiter, punctuation, a relation or
 # a binary operator. MathML infers a prefix form only for a row's first element, so `[-1, 1]`
@@ -33,10 +30,16 @@ def _with_script_space(place):  # noqa: ANN001, ANN202 - wraps ziamath's place_s
 def install() -> None:
     """Leave the MATH table's space after a sub- or superscript (TeX's \\scriptspace), so a
     script clears what follows (`softmax_j(` no longer touches the parenthesis)."""
-    msubsup.place_sub = _with_script_space(ORIGINAL_SUB)
-    msubsup.place_super = _with_script_space(ORIGINAL_SUPER)
+    from ziamath.nodes import msubsup
+
+    if not _ORIGINAL:
+        _ORIGINAL[:] = [msubsup.place_sub, msubsup.place_super]
+    msubsup.place_sub, msubsup.place_super = (_with_script_space(place) for place in _ORIGINAL)
 
 
 def uninstall() -> None:
     """Back to ziamath as shipped (tests)."""
-    msubsup.place_sub, msubsup.place_super = ORIGINAL_SUB, ORIGINAL_SUPER
+    from ziamath.nodes import msubsup
+
+    if _ORIGINAL:
+        msubsup.place_sub, msubsup.place_super = _ORIGINAL

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
@@ -44,6 +45,14 @@ def read_bytes(area: str, digest: str) -> bytes | None:
     except OSError:
         return None
     return data
+
+
+def entries(area: str, prefix: str) -> list[str]:
+    """The digests of the entries of `area` whose digest starts with `prefix` (sorted)."""
+    try:
+        return sorted(path.name for path in (cache_dir() / area / prefix[:2]).glob(f"{glob.escape(prefix)}*"))
+    except OSError:
+        return []
 
 
 def prune(area: str, max_bytes: int) -> None:

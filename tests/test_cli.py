@@ -139,3 +139,77 @@ def test_an_empty_build_under_optional_sources_asks_for_no_source(run, tiny):
     (tiny / "corpus.yaml").write_text((tiny / "corpus.yaml").read_text(encoding="utf-8") + "sources: optional\n", encoding="utf-8")
     code, _, err = run("build", "json", "--content", str(tiny))
     assert code == 1 and "once a question has a short answer, an answer\n" in err
+
+
+def test_pdf_workers_start_once_before_loading_and_stop_on_a_content_error(run, tiny, tmp_path, monkeypatch):
+    """The PDF workers start while the content loads (once: the build uses them), and a content
+    error stops them at once instead of leaving them behind."""
+    from builders import build, workers
+
+    started = []
+    start_workers = workers.start_workers
+    spy = lambda *args: started.append(args) or start_workers(*args)  # noqa: E731
+    monkeypatch.setattr(workers, "start_workers", spy)
+    monkeypatch.setattr(build, "start_workers", spy)
+    assert run("build", "pdf", "--content", str(tiny), "--out", str(tmp_path / "out"), "-j", "2")[0] == 0
+    assert started == [(2, "a4")]
+    (tiny / "01-basics" / "02-second.md").write_text("---\nid: second\n", encoding="utf-8")  # broken
+    code, _, err = run("build", "pdf", "--content", str(tiny), "--out", str(tmp_path / "out"), "-j", "2")
+    assert code == 1 and "02-second.md" in err and "Traceback" not in err
+    assert len(started) == 2
+    assert no_workers_left()
+
+
+def test_watch_keeps_its_pdf_workers_warm_between_rebuilds(run, tiny, tmp_path, monkeypatch):
+    """`watch` starts its PDF workers once and lays out each change with them; a content error
+    leaves them running, a failed PDF build replaces them; they are stopped when watch ends."""
+    from builders import build, cli, workers
+
+    started, stopped, handouts = [], [], []
+    start_workers, stop_workers = workers.start_workers, workers.stop_workers
+    monkeypatch.setattr(workers, "start_workers", lambda *args: started.append(args) or start_workers(*args))
+    for module in (workers, build):
+        monkeypatch.setattr(module, "stop_workers", lambda pool: stopped.append(pool) or stop_workers(pool))
+    out = tmp_path / "out"
+    first = tiny / "01-basics" / "01-first.md"
+    original = first.read_text(encoding="utf-8")
+    render = build.render_jobs
+
+    def failing_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if not getattr(failing_once, "done", False) and any(job.format == "pdf" for job in args[1]):
+            failing_once.done = True
+            raise RuntimeError("a worker died")
+        return render(*args, **kwargs)
+
+    def loop(args, rebuild) -> None:  # noqa: ANN001 - a scripted watch_loop: four saves
+        rebuild(first=True)
+        handouts.append((out / "tiny-handout.pdf").read_bytes())
+        first.write_text(original + "\nA first watched edit.\n", encoding="utf-8")
+        rebuild()
+        handouts.append((out / "tiny-handout.pdf").read_bytes())
+        first.write_text(original.replace("level: basic", "level: expert"), encoding="utf-8")
+        rebuild()  # a content error: no PDF build
+        first.write_text(original + "\nA second watched edit.\n", encoding="utf-8")
+        monkeypatch.setattr(build, "render_jobs", failing_once)
+        rebuild()  # the PDF build fails: its workers are stopped
+        rebuild()
+        handouts.append((out / "tiny-handout.pdf").read_bytes())
+
+    monkeypatch.setattr(cli, "watch_loop", loop)
+    code, _, err = run("watch", "--content", str(tiny), "--out", str(out), "-j", "2")
+    assert code == 0, err
+    assert err.count("still watching") == 2 and "RuntimeError: a worker died; still watching" in err
+    assert len(set(handouts)) == 3  # each edit reached the handout
+    assert len(started) == 2 and len(stopped) == 2  # kept through three builds; replaced once; stopped at the end
+    assert no_workers_left()
+
+
+def no_workers_left(seconds: float = 10) -> bool:
+    """Whether this process's child processes are all gone within `seconds`."""
+    import multiprocessing
+    import time
+
+    deadline = time.monotonic() + seconds
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not multiprocessing.active_children()

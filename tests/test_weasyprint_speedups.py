@@ -1,10 +1,12 @@
-"""The WeasyPrint speed-up changes nothing but time: the same operators, vertices and PDF bytes."""
+"""The WeasyPrint speed-ups change nothing but time: the same operators, vertices and PDF bytes."""
 from __future__ import annotations
 
+import base64
 import contextlib
 import random
 import re
 from collections import deque
+from xml.etree import ElementTree
 
 import pydyf
 import pytest
@@ -121,3 +123,118 @@ def test_other_weasyprint_versions_left_alone(monkeypatch):
     finally:
         monkeypatch.undo()
         assert weasyprint_speedups.install()
+
+
+CLIPPED = ('<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12"><defs><clipPath id="c">'
+           '<rect width="6" height="6"/></clipPath></defs><path clip-path="url(#c)" d="M0 0L12 0L12 12Z"/></svg>')
+FADED = ('<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12">'
+         '<path opacity="0.5" fill="#c00" d="M0 0L12 0L12 12Z"/><rect x="2" y="2" width="3" height="3" fill-opacity="0.25"/></svg>')
+
+
+def image(svg: str) -> str:
+    return f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}" alt="">'
+
+
+def test_drawings_repeated_from_memory_and_from_disk_give_the_same_bytes(monkeypatch, tmp_path):
+    """Formulas after black and after coloured text (the graphics state a drawing starts from),
+    in a faded block (its own resources) and a table, and images that are never repeated (a clip
+    path, opacity); drawn by WeasyPrint as shipped, then with the speed-ups: remembered in this
+    process, then read back from what an earlier process saved."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path / "cache"))
+    formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))})[::16]
+    math = "".join(f'{mathsvg.print_math(tex, display)} <span style="color: #c00">red</span> '
+                   f'{mathsvg.print_math(tex, display)} and ' for tex, display in formulas)
+    others = image(CLIPPED) + image(FADED)
+    document = (f'<html lang="en"><body><p>{math}{others}</p><div style="opacity: 0.6; color: #06c">{math}{others}</div>'
+                f'<table><tr><td>{math}</td></tr></table></body></html>')
+    css = pdf.stylesheets("a4")[0]
+    weasyprint_speedups.uninstall()
+    try:
+        shipped = pdf.render_pdf(document, css=css)
+    finally:
+        assert weasyprint_speedups.install()
+    stored: list[str] = []
+    remember = weasyprint_speedups._remember
+    monkeypatch.setattr(weasyprint_speedups, "_remember", lambda key, drawing, new: (stored.append(key) if new else None,
+                                                                                    remember(key, drawing, new)))
+    weasyprint_speedups.forget()
+    weasyprint_speedups.remember_saved("test-version")
+    first = pdf.render_pdf(document, css=css)  # saves what it drew
+    drawn_first = len(stored)
+    again = pdf.render_pdf(document, css=css)  # from this process's memory
+    weasyprint_speedups.forget()  # as a new process
+    weasyprint_speedups.remember_saved("test-version")
+    from_disk = pdf.render_pdf(document, css=css)
+    weasyprint_speedups.forget()
+    weasyprint_speedups.remember_saved("another-version")  # saved drawings of other code are not used
+    other_code = pdf.render_pdf(document, css=css)
+    weasyprint_speedups.forget()
+    assert first == again == from_disk == other_code == shipped
+    assert drawn_first > len(formulas)  # each formula at least once, and again after a colour
+    assert len(stored) == 2 * drawn_first  # none drawn again, in this process nor after reading them back; all again for other code
+
+
+def test_what_a_drawing_may_not_be_repeated_for(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path))
+
+    class Image:
+        def __init__(self, svg: str) -> None:
+            self._svg = type("SVG", (), {"tree": type("Tree", (), {"_etree_node": ElementTree.fromstring(svg)})})()
+
+    formula = mathsvg.formula_svg(r"\sqrt{d_k}", False)
+    assert weasyprint_speedups._plain(Image(formula))
+    assert weasyprint_speedups._plain(Image(mathsvg.formula_svg(r"M_{\text{mask}} + \text{clip}", False)))  # words in the label
+    for svg in (CLIPPED, FADED, formula.replace("<path", '<path style="opacity: 0.5"', 1),
+                formula.replace("<path", '<use href="#a"/><path', 1), formula.replace("<path", '<text>x</text><path', 1),
+                formula.replace("<path", '<path fill="url(#g)"', 1), formula.replace("<path", '<path fill-opacity="0.5"', 1)):
+        assert not weasyprint_speedups._plain(Image(svg))
+    assert weasyprint_speedups._names([b"q", b"/a1.0 gs", b"/A0.5 gs", b"1 0 0 1 2 3 cm"]) == ("A0.5", "a1.0")
+    for other in (b"/s3 gs", b"/x0 Do", b"/f1 12 Tf", b"/lab-d65 cs"):
+        assert weasyprint_speedups._names([b"q", other]) is None
+    assert weasyprint_speedups._names([b"q", "/P BMC"]) is None  # not bytes: not ours to repeat
+    cache.write(weasyprint_speedups.AREA, "damaged0000000000-1", b"{not json")  # a damaged entry is skipped
+    cache.write(weasyprint_speedups.AREA, "damaged0000000000-2", b'{"k": [[1], [], []]}')
+    weasyprint_speedups.forget()
+    weasyprint_speedups.remember_saved("damaged0000000000")
+    assert weasyprint_speedups._DRAWINGS == {}
+    weasyprint_speedups.forget()
+
+
+def test_a_drawing_is_repeated_only_from_the_graphics_state_it_was_drawn_from():
+    """WeasyPrint skips setting a colour the stream already has: the same formula writes
+    different operators after black was set than from a fresh state, and each is repeated only
+    where it was drawn (compared with WeasyPrint's own drawing at each state, in both orders)."""
+    import pydyf as pdf_objects
+    from weasyprint.images import SVGImage
+    from weasyprint.pdf.stream import Stream
+
+    svg = mathsvg.formula_svg(r"\sqrt{d_k}", False)
+    url = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    black = ("srgb", 0.0, 0.0, 0.0)
+
+    def draw(function, color: tuple | None, opacity_state: bool = True) -> list[bytes]:
+        resources = pdf_objects.Dictionary({kind: pdf_objects.Dictionary() for kind in ("ExtGState", "XObject", "Pattern", "Shading")})
+        resources["ColorSpace"] = pdf_objects.Dictionary()
+        if opacity_state:  # as text drawn before leaves it
+            resources["ExtGState"]["a1.0"] = pdf_objects.Dictionary({"ca": 1.0})
+        stream = Stream({}, (0, 0, 100, 100), resources, {}, None, {}, None)
+        stream.set_alpha(1)  # as weasyprint.draw.draw_replacedbox, before the image
+        stream._current_color = color
+        start = len(stream.stream)
+        function(SVGImage(ElementTree.fromstring(svg), url, None, None), stream, 20.5, 11.25, None)
+        assert all(name.decode() in resources["ExtGState"] for name in re.findall(rb"/(\S+) gs", b" ".join(stream.stream)))
+        return stream.stream[start:]
+
+    expected = {color: draw(weasyprint_speedups.ORIGINAL_IMAGE_DRAW, color) for color in (black, None)}
+    assert expected[black] != expected[None]
+    for order in ((black, None), (None, black)):
+        weasyprint_speedups.forget()
+        for color in order * 2:  # drawn, then repeated
+            assert draw(weasyprint_speedups.image_draw, color) == expected[color]
+    assert len(weasyprint_speedups._DRAWINGS) == 2
+    weasyprint_speedups.forget()
+    for _ in range(2):  # in a document without the opacity state the drawing adds it: never repeated
+        assert draw(weasyprint_speedups.image_draw, None, opacity_state=False) == draw(
+            weasyprint_speedups.ORIGINAL_IMAGE_DRAW, None, opacity_state=False)
+    assert weasyprint_speedups._DRAWINGS == {}

@@ -67,6 +67,7 @@ def _render_all(formulas):
 def test_same_svg_bytes_as_ziamath_unpatched():
     formulas = sorted({(tex.strip(), display) for tex, display in all_formulas(load_corpus(CONTENT))}) + STRETCHY + generated(200)
     assert len(formulas) > 1000
+    mathsvg._ziamath()
     assert Mrow._get_height_nostretch is ziamath_speedups._row_height  # installed by mathsvg
     fast = _render_all(formulas)
     ziamath_speedups.uninstall()
