@@ -129,7 +129,7 @@ KEEP_SAVED = 48 * 2**20  # bytes of saved drawings under .cache/svg-drawings/ (a
 _PLAIN_TAGS = {"svg", "g", "path", "rect", "line", "polyline", "polygon", "circle", "ellipse", "title", "desc"}
 # Drawing any of these reads the current transformation matrix or adds resources (groups, masks,
 # markers, patterns): such an image is always drawn by WeasyPrint.
-_UNPLAIN = ("clip", "mask", "filter", "marker", "opacity", "url(", "href")  # in attribute names or style
+_UNPLAIN = ("clip", "mask", "filter", "marker", "opacity", "href")  # in attribute names or style; url( in any value
 _ALPHA = re.compile(rb"/([aA][0-9.]+) gs")  # WeasyPrint's opacity states, named by their value
 Drawing = tuple[tuple[bytes, ...], tuple, tuple[str, ...]]  # (operators, graphics state after, opacity states used)
 _DRAWINGS: dict[str, Drawing] = {}

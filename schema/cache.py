@@ -50,7 +50,7 @@ def read_bytes(area: str, digest: str) -> bytes | None:
 def entries(area: str, prefix: str) -> list[str]:
     """The digests of the entries of `area` whose digest starts with `prefix` (sorted)."""
     try:
-        return sorted(path.name for path in (cache_dir() / area / prefix[:2]).glob(f"{glob.escape(prefix)}*"))
+        return sorted(path.name for path in _entry(area, prefix).parent.glob(f"{glob.escape(prefix)}*"))
     except OSError:
         return []
 
