@@ -11,10 +11,12 @@ on the same rendered parts: ours (pikepdf: pages, outline, destinations, links, 
 footers) and pypdf's PdfWriter.append (pages, outline and destinations only, no structure tree),
 to show what a pure-Python joiner would cost before doing the structure tree at all. Last, the
 edit loop as an author meets it: on a copy of the content, built once, a sentence appended to an
-answer of the largest section, then of the smallest, each followed by `studykit build pdf`
-(a new process, all cores), three times each, the median timed against the whole-document
-render above (the faster of two renders, so the ratio errs high), and each edit also against a
-whole render of the edited guide in a new process right after it (the machine's speed drifts).
+answer of the largest section, then a paragraph of about 600 characters (four times: some of
+them add a page, which also lays out the contents and footers again), then a sentence in the
+smallest section, each followed by `studykit build pdf` (a new process, all cores), three times
+each, the median timed against the whole-document render above (the faster of two renders, so
+the ratio errs high), and each edit also against a whole render of the edited guide in a new
+process right after it (the machine's speed drifts), with the pages each edit added.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITS = 3  # edits timed per section (a new sentence each time); the median is reported
+PARAGRAPHS = 4  # then paragraphs added to the largest section, one at a time (some of them add a page)
 sys.path.insert(0, str(ROOT))
 
 from builders import html, pdf, pdfparts  # noqa: E402
@@ -116,33 +119,51 @@ def main(content: Path) -> None:
         edit_loop(content, sizes, data, whole, Path(cache))
 
 
+PARAGRAPH = ("A new paragraph of about six hundred characters, as an author might add to an answer while "
+             "revising it: it restates the point, gives one more example, and names the case where the rule "
+             "does not hold, so that the reader can check their own understanding against it. ") * 2
+
+
 def edit_loop(content: Path, sizes: list[int], data: dict, whole: float, tmp: Path) -> None:
     copy = tmp / "content"
     shutil.copytree(content, copy)
-    studykit = [str(Path(sys.executable).parent / "studykit"), "build", "--content", str(copy), "--out", str(tmp / "out"), "-q"]
+    out = tmp / "out"
+    studykit = [str(Path(sys.executable).parent / "studykit"), "build", "--content", str(copy), "--out", str(out), "-q"]
     subprocess.run(studykit, check=True)
     folders = {s["id"]: s["title"] for s in data["sections"]}
     order = sorted(range(len(sizes)), key=sizes.__getitem__)
-    for label, index in (("largest", order[-1]), ("smallest", order[0])):
+    for label, index, what, edits in (("largest", order[-1], "sentence", EDITS), ("largest", order[-1], "paragraph", PARAGRAPHS),
+                                      ("smallest", order[0], "sentence", EDITS)):
         section_id = data["sections"][index]["id"]
         folder = next(f for f in copy.iterdir() if f.is_dir() and (f / "section.yaml").is_file()
                       and f"id: {section_id}" in (f / "section.yaml").read_text(encoding="utf-8"))
         answer = sorted(folder.glob("*.md"))[0]
-        times, wholes = [], []
-        for edit in range(EDITS):
-            answer.write_text(answer.read_text(encoding="utf-8") + f"\nOne more sentence ({edit}).\n", encoding="utf-8")
+        times, wholes, pages = [], [], []
+        for edit in range(edits):
+            added = f"One more sentence ({edit})." if what == "sentence" else f"{PARAGRAPH}({edit})"
+            answer.write_text(answer.read_text(encoding="utf-8") + f"\n{added}\n", encoding="utf-8")
+            before = handout_pages(out)
             start = time.perf_counter()
             subprocess.run(studykit + ["pdf"], check=True)
             times.append(time.perf_counter() - start)
+            pages.append(handout_pages(out) - before)
             wholes.append(whole_render(copy))  # right after: this machine's speed drifts over minutes
         seconds = statistics.median(times)
         ratios = [t / w for t, w in zip(times, wholes)]
-        print(f"edit in the {label} section ({folders[section_id]}): studykit build pdf {seconds:.2f} s "
-              f"({seconds / whole:.2f} x the whole-document render above; median of {EDITS} edits: "
+        print(f"{what} added in the {label} section ({folders[section_id]}): studykit build pdf {seconds:.2f} s "
+              f"({seconds / whole:.2f} x the whole-document render above; median of {edits} edits: "
               f"{', '.join(f'{t:.2f}' for t in times)})")
         print(f"  each edit against a whole render of the edited guide right after it: "
-              f"{', '.join(f'{t:.2f}/{w:.2f} = {r:.2f}' for t, w, r in zip(times, wholes, ratios))}; "
-              f"median {statistics.median(ratios):.2f} x")
+              f"{', '.join(f'{t:.2f}/{w:.2f} = {r:.2f} ({p:+d} pages)' for t, w, r, p in zip(times, wholes, ratios, pages))}; "
+              f"median {statistics.median(ratios):.2f} x", flush=True)
+
+
+def handout_pages(out: Path) -> int:
+    import pikepdf
+
+    (handout,) = out.glob("*-handout.pdf")
+    with pikepdf.open(handout) as document:
+        return len(document.pages)
 
 
 def whole_render(content: Path) -> float:

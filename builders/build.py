@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schema import ContentErrors, Corpus, Problem
 from schema.errors import display_path
@@ -19,7 +21,10 @@ from .formats import FORMATS
 from .html import all_formulas
 from .output import Staging
 from .progress import Progress, log
-from .workers import start_workers, stop_workers
+from .workers import Workers, start_workers, stop_workers
+
+if TYPE_CHECKING:
+    from . import pdfparts
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "export.schema.json"
@@ -108,17 +113,69 @@ def fingerprint(corpus: Corpus, job: Job, lock: bytes | None = None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _pool_runner(pool: ProcessPoolExecutor, meanwhile: list[Callable[[], None]]):  # noqa: ANN202 - a pdfparts.Runner
+def _pool_runner(pool: Workers, meanwhile: list[Callable[[], None]]):  # noqa: ANN202 - a pdfparts.Runner
     """Lay out documents in the worker processes, each sent as soon as it is made; once a batch
-    is sent, and before waiting for it, run the calls in `meanwhile` (once)."""
+    is sent, and before waiting for it, run the calls in `meanwhile` (once). Then, once the first
+    worker is warm (another starting earlier would slow it down), have a worker ready for the
+    next batch: if every worker started is busy, another starts now, while this process waits
+    (after an edit, the handout's contents and footers then find a warm worker). And send what
+    `once_laid_out` makes as soon as the workers report the layouts it waits for (see
+    pdfparts.Runner): a later batch asking for a document sent early gets its result."""
+    from .pdfjoin import Layout
     from .pdfparts import render_task
+    from .workers import document_digest
+
+    lock = threading.Lock()  # the pool's listener thread sends early too
+    early: dict[pdfparts.Task, Future] = {}  # sent ahead, not asked for yet
+    sent: set[pdfparts.Task] = set()  # the batch being sent
+    asked: set[pdfparts.Task] = set()  # every task a batch asked for (never sent early after that)
+    heard: dict[str, Layout] = {}  # layouts the workers reported, by document digest
+    waiting: list[tuple[dict[int, str], Callable[[dict[int, Layout]], list[pdfparts.Task]]]] = []
+
+    def send_early(tasks: list[pdfparts.Task]) -> None:
+        with lock:
+            for task in tasks:
+                if task not in early and task not in asked:
+                    early[task] = pool.submit(render_task, task)
+
+    def make_what_can_be_made() -> None:
+        with lock:
+            ready = [(wanted, make) for wanted, make in waiting if all(digest in heard for digest in wanted.values())]
+            for entry in ready:
+                waiting.remove(entry)
+            layouts = [{i: heard[digest] for i, digest in wanted.items()} for wanted, _ in ready]
+        for (_, make), found in zip(ready, layouts):
+            try:
+                send_early(make(found))
+            except Exception:  # noqa: BLE001 - only a head start: the build makes them again when it needs them, and says what failed
+                pass
+
+    def listen(digest: str, pages: int, anchors: dict[str, int]) -> None:
+        with lock:
+            heard[digest] = Layout(pages, anchors)
+        make_what_can_be_made()
+
+    def once_laid_out(tasks: list[pdfparts.Task], make: Callable[[dict[int, Layout]], list[pdfparts.Task]]) -> None:
+        with lock:
+            waiting.append(({i: document_digest(task[0]) for i, task in enumerate(tasks) if task in sent}, make))
+        make_what_can_be_made()
 
     def run(tasks):  # noqa: ANN001, ANN202
-        futures = [pool.submit(render_task, task) for task in tasks]
+        batch = []
+        sent.clear()
+        for task in tasks:
+            with lock:
+                asked.add(task)
+                batch.append(early.pop(task, None) or pool.submit(render_task, task))
+            sent.add(task)
         while meanwhile:
             meanwhile.pop(0)()
-        return [future.result() for future in futures]
+        pool.ready.result()
+        pool.submit(int)  # a worker starts when a task waits and none is idle (see start_workers)
+        return [future.result() for future in batch]
 
+    pool.listener = listen
+    run.once_laid_out = once_laid_out
     return run
 
 
@@ -127,7 +184,7 @@ Results = dict[Job, dict[str, bytes]]
 
 @budget.reported
 def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progress,
-                pool: ProcessPoolExecutor | None = None) -> tuple[Results, list[renderlog.Warning_]]:
+                pool: Workers | None = None) -> tuple[Results, list[renderlog.Warning_]]:
     """Render jobs. With more than one worker, the formulas missing from the math cache are
     first rendered by all workers together, then the PDFs go to the workers while the quick
     builders (README, JSON, HTML, Anki) run here, so those are ready first. On an error or an
@@ -186,12 +243,12 @@ def render_jobs(corpus: Corpus, jobs: list[Job], workers: int, progress: Progres
         raise
     finally:
         if own:
-            pool.shutdown(wait=True)
+            stop_workers(pool)  # every result is in (or an error stopped them already)
     return results, in_order()
 
 
 def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1, force: bool = False,
-          run: tuple[str, str] | None = None, pool: ProcessPoolExecutor | None = None,
+          run: tuple[str, str] | None = None, pool: Workers | None = None,
           keep_workers: bool = False) -> list[Path]:
     """Render what is out of date, then move all outputs into place; a failure leaves old outputs
     as they were. `run` = (run key, inputs digest) from freshness, recorded on success. A corpus
@@ -205,12 +262,12 @@ def build(corpus: Corpus, formats: list[str], targets: Targets, workers: int = 1
             stop_workers(pool)
         raise
     if pool is not None and not keep_workers:
-        pool.shutdown(wait=True)
+        stop_workers(pool)  # every result is in: a worker still warming up is not waited for
     return written
 
 
 def _build(corpus: Corpus, formats: list[str], targets: Targets, workers: int, force: bool,
-           run: tuple[str, str] | None, pool: ProcessPoolExecutor | None) -> list[Path]:
+           run: tuple[str, str] | None, pool: Workers | None) -> list[Path]:
     require_published(corpus, targets.content_dir)
     state = freshness.load_state()
     jobs = jobs_for(formats, targets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import atexit
 import gc
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from urllib.parse import urlparse
 
@@ -134,26 +134,37 @@ def _speed_up() -> bool:
     return weasyprint_speedups.install()
 
 
-def render_pdf(document: str, tagged: bool = True, css: str | None = None) -> bytes:
+def render_pdf(document: str, tagged: bool = True, css: str | None = None,
+               laid_out: Callable[[int, dict[str, int]], None] | None = None) -> bytes:
     """One HTML document to PDF bytes, styled by its own <style> or by `css` (WeasyPrint's
-    warnings go to its logger; a build collects them per job and reports each once, see renderlog)."""
+    warnings go to its logger; a build collects them per job and reports each once, see renderlog).
+    `laid_out(pages, anchors)` is called once the pages are laid out, before they are drawn and
+    written (about a third of the time): the page count, and the page index of each anchor (the
+    first, as WeasyPrint names destinations)."""
     import weasyprint
 
     _speed_up()
-    styles = {}
+    font_config, options = None, {**weasyprint.DEFAULT_OPTIONS, "pdf_tags": tagged, "custom_metadata": True}
     if css is not None:
         stylesheet, font_config, warnings = parsed_stylesheet(css)
         renderlog.replay(list(warnings))
-        styles = {"stylesheets": [stylesheet], "font_config": font_config}
+        options["stylesheets"] = [stylesheet]
     out = io.BytesIO()
     threshold = gc.get_threshold()
     gc.set_threshold(*RENDER_GC_THRESHOLD)
     try:
-        # No pdf_identifier: pydyf would serialise every object a second time to hash it (a third
-        # of the render time); the file is reproducible without one.
-        weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").write_pdf(
-            out, finisher=open_with_bookmarks, pdf_tags=tagged, custom_metadata=True, **styles,
-        )
+        # What HTML.write_pdf does, in two steps. No pdf_identifier: pydyf would serialise every
+        # object a second time to hash it (a third of the render time); the file is reproducible
+        # without one.
+        rendered = weasyprint.HTML(string=document, url_fetcher=url_fetcher(), base_url="about:blank").render(
+            font_config, None, None, **options)
+        if laid_out is not None:
+            anchors: dict[str, int] = {}
+            for number, page in enumerate(rendered.pages):
+                for name in page.anchors:
+                    anchors.setdefault(name, number)
+            laid_out(len(rendered.pages), anchors)
+        rendered.write_pdf(out, 1, open_with_bookmarks, **{key: options[key] for key in weasyprint.DEFAULT_OPTIONS})
     finally:
         gc.set_threshold(*threshold)
     if _speed_up():
@@ -191,7 +202,10 @@ def render_with_warnings(corpus: Corpus, paper: str = "a4", modes: tuple[str, ..
             yield whole_task(corpus, mode, paper, data)
         if "handout" in modes:  # its parts are made while the workers lay out the documents above
             handout = pdfparts.Handout(corpus, data, stylesheets(paper))
-            yield from handout.body()
+            body = handout.body()
+            yield from body
+            if hasattr(run, "once_laid_out"):  # the contents, as soon as the pages they number are laid out
+                run.once_laid_out(body, lambda reported: handout.finish_early(body, reported))
 
     results = pdfparts.remembered(first(), run)
     files = {f"{corpus.meta.slug}-{mode}.pdf": result for mode, result in zip(whole, results)}

@@ -18,13 +18,39 @@ class Layout:
 
     pages: int
     anchors: dict[str, int]  # anchor name -> page index in the part
+    # The structure elements the join changes, by object number and generation: those whose
+    # parent is the part's Document element (they get the joined one), and those with a table
+    # header id or naming one (the ids are made unique across parts). Finding them means looking
+    # at every object of the part, so it is done once per part, with its layout.
+    adopted: tuple[tuple[int, int], ...] = ()
+    headed: tuple[tuple[int, int], ...] = ()
 
 
 def layout(data: bytes) -> Layout:
-    """A rendered part's page count and the page of each of its anchors (its named destinations)."""
+    """A rendered part's page count, the page of each of its anchors (its named destinations),
+    and the structure elements the join changes."""
     with Pdf.open(io.BytesIO(data)) as pdf:
         index = {page.objgen: i for i, page in enumerate(pdf.pages)}
-        return Layout(len(pdf.pages), {name: index[dest[0].objgen] for name, dest in _destinations(pdf)})
+        anchors = {name: index[dest[0].objgen] for name, dest in _destinations(pdf)}
+        return Layout(len(pdf.pages), anchors, *_structure_elements(pdf))
+
+
+def _structure_elements(pdf: Pdf) -> tuple[tuple, tuple]:
+    """(adopted, headed) of Layout. The children of the Document element include the elements
+    WeasyPrint made for margin boxes, outside the tree (only the parent tree names them)."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return (), ()
+    document = root.K[0].objgen
+    adopted, headed = [], []
+    for obj in pdf.objects:
+        if isinstance(obj, Dictionary) and "/P" in obj and "/S" in obj:
+            if obj.P.objgen == document:
+                adopted.append(obj.objgen)
+            attributes = obj.get("/A")
+            if "/ID" in obj or (isinstance(attributes, Dictionary) and "/Headers" in attributes):
+                headed.append(obj.objgen)
+    return tuple(adopted), tuple(headed)
 
 
 def _destinations(pdf: Pdf) -> list[tuple[str, Array]]:
@@ -34,11 +60,12 @@ def _destinations(pdf: Pdf) -> list[tuple[str, Array]]:
     return [(str(name), dest) for name, dest in pikepdf.NameTree(names.Dests).items()]
 
 
-def join(parts: list[bytes], footers: bytes, xref: str) -> bytes:
+def join(parts: list[bytes], layouts: list[Layout], footers: bytes, xref: str) -> bytes:
     """One PDF from `parts` (WeasyPrint outputs, tagged, the first one giving the catalog and the
-    document information) and `footers` (a PDF with a page per joined page whose drawing goes on
-    top of that page: the running footers, which need the final page numbers). A link to a URI
-    `xref` + NAME becomes a link to the destination NAME (an anchor in another part)."""
+    document information; `layouts` are theirs) and `footers` (a PDF with a page per joined page
+    whose drawing goes on top of that page: the running footers, which need the final page
+    numbers). A link to a URI `xref` + NAME becomes a link to the destination NAME (an anchor in
+    another part)."""
     out = Pdf.open(io.BytesIO(parts[0]))
     sources = [out] + [Pdf.open(io.BytesIO(data)) for data in parts[1:]]
     try:
@@ -53,7 +80,7 @@ def join(parts: list[bytes], footers: bytes, xref: str) -> bytes:
         pages = [page.obj for page in out.pages]
         _join_destinations(out, sources, indexes, pages)
         _join_outlines(out, sources, indexes, pages)
-        _join_structure(out, sources, starts, counts, pages)
+        _join_structure(out, sources, layouts, starts, counts, pages)
         _link_across_parts(out, xref)
         _draw_footers(out, footers)
         buffer = io.BytesIO()
@@ -134,7 +161,8 @@ def _join_outlines(out: Pdf, sources: list[Pdf], indexes: list[dict], pages: lis
         out.Root.Outlines = root
 
 
-def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: list[int], pages: list) -> None:
+def _join_structure(out: Pdf, sources: list[Pdf], layouts: list[Layout], starts: list[int], counts: list[int],
+                    pages: list) -> None:
     """One structure tree: the Document element of each part's tree, its children one after the
     other under a single Document; page keys of the parent tree renumbered to the joined page
     numbers, annotation keys after them (as WeasyPrint numbers them), and table header ids made
@@ -144,13 +172,10 @@ def _join_structure(out: Pdf, sources: list[Pdf], starts: list[int], counts: lis
     parent_tree = out.make_indirect(Dictionary(Nums=Array()))
     page_nums, annotation_nums = [], []
     next_annotation = total
-    for number, (source, start, count) in enumerate(zip(sources, starts, counts)):
-        old_document = source.Root.StructTreeRoot.K[0]
-        # The part's Document element is dropped: its children, and the elements WeasyPrint made
-        # for margin boxes outside the tree (only the parent tree names them), get the new one.
-        elements = [obj for obj in source.objects if isinstance(obj, Dictionary) and "/P" in obj and "/S" in obj]
-        children = [element for element in elements if element.P.objgen == old_document.objgen]
-        _unique_header_ids(elements, f"p{number}-")
+    for number, (source, found, start, count) in enumerate(zip(sources, layouts, starts, counts)):
+        # The part's Document element is dropped: its children (see Layout.adopted) get the new one.
+        children = [source.get_object(objgen) for objgen in found.adopted]
+        _unique_header_ids([source.get_object(objgen) for objgen in found.headed], f"p{number}-")
         tree = _native(out, source, source.Root.StructTreeRoot)  # copied whole, pages mapped to their copies
         for child in children:
             _native(out, source, child).P = document

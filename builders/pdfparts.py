@@ -10,9 +10,11 @@ document), links between parts, the outline, named destinations and the structur
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from schema import Corpus, cache
 
@@ -20,6 +22,9 @@ from . import html, renderlog
 from .freshness import code_version
 from .linebreaks import keep_spaces
 from .templating import html_env
+
+if TYPE_CHECKING:
+    from .pdfjoin import Layout
 
 AREA = "pdf-parts"
 KEEP_BYTES = 512 * 2**20  # the laid-out documents kept under .cache/pdf-parts/, the least recently used go first
@@ -34,6 +39,11 @@ PART_CSS = """
 Task = tuple[str, bool, str]  # (HTML document without its CSS, tagged PDF, the stylesheet)
 Result = tuple[bytes, list[renderlog.Warning_]]  # (PDF, the warnings WeasyPrint logged)
 Runner = Callable[[Iterable[Task]], list[Result]]  # lays out documents; results in the tasks' order
+# A runner may also have `once_laid_out(tasks, make)`: once those of `tasks` it is laying out have
+# their pages laid out (before they are drawn and written), call make({index in tasks: Layout})
+# and lay out the tasks it returns at once, giving their results when they are asked for
+# (pdf.render_with_warnings makes the numbered contents and the footers that way, while the
+# edited part is still being written; build._pool_runner has it).
 
 _ID = re.compile(r'\sid="([^"]+)"')
 _LOCAL_HREF = re.compile(r'(\shref=")#([^"]+)"')
@@ -42,15 +52,26 @@ _LOCAL_HREF = re.compile(r'(\shref=")#([^"]+)"')
 def render_task(task: Task) -> Result:
     """One document to PDF bytes with the warnings WeasyPrint logged (runs in a worker process)."""
     from .pdf import render_pdf
+    from .workers import report_layout
 
     document, tagged, css = task
     with renderlog.collected() as warnings:
-        data = render_pdf(document, tagged=tagged, css=css)
+        data = render_pdf(document, tagged=tagged, css=css, laid_out=lambda pages, anchors: report_layout(document, pages, anchors))
     return data, warnings
 
 
 def serial(tasks: Iterable[Task]) -> list[Result]:
     return [render_task(task) for task in tasks]
+
+
+def _key(task: Task) -> str:
+    return cache.key(AREA, code_version(), task[0], str(task[1]), task[2])
+
+
+def laid_out_before(task: Task) -> bool:
+    """Whether `remembered` has this document's result (without reading it)."""
+    key = _key(task)
+    return cache.exists(AREA, key) and cache.exists(AREA, key + ".warnings")
 
 
 def remembered(tasks: Iterable[Task], run: Runner) -> list[Result]:
@@ -61,7 +82,7 @@ def remembered(tasks: Iterable[Task], run: Runner) -> list[Result]:
 
     def missing() -> Iterable[Task]:
         for i, task in enumerate(tasks):
-            keys.append(cache.key(AREA, code_version(), task[0], str(task[1]), task[2]))
+            keys.append(_key(task))
             data, warnings = cache.read_bytes(AREA, keys[i]), cache.read_bytes(AREA, keys[i] + ".warnings")
             if data is not None and warnings is not None:
                 results[i] = (data, [tuple(w) for w in json.loads(warnings)])
@@ -76,6 +97,26 @@ def remembered(tasks: Iterable[Task], run: Runner) -> list[Result]:
     if fresh:
         cache.prune(AREA, KEEP_BYTES)
     return [results[i] for i in range(len(keys))]
+
+
+def part_layout(data: bytes) -> Layout:
+    """pdfjoin.layout of a rendered document, remembered by its bytes (after an edit, reading
+    every part again took a quarter of a second)."""
+    from .pdfjoin import Layout, layout
+
+    digest = cache.key(AREA, "layout", code_version(), hashlib.sha256(data).hexdigest())
+    saved = cache.read_bytes(AREA, digest)
+    if saved is not None:
+        try:
+            pages, anchors, adopted, headed = json.loads(saved)
+            return Layout(int(pages), {str(name): int(page) for name, page in anchors.items()},
+                          *(tuple((int(number), int(generation)) for number, generation in objgens)
+                            for objgens in (adopted, headed)))
+        except (ValueError, TypeError, AttributeError):
+            pass  # damaged: read the document again
+    found = layout(data)
+    cache.write(AREA, digest, json.dumps([found.pages, found.anchors, found.adopted, found.headed]))
+    return found
 
 
 def _linked_across(document: str, elsewhere: set[str]) -> str:
@@ -122,27 +163,46 @@ class Handout:
         return [self._front(self.zeros)] + [(_linked_across(document, self.everywhere - own), True, self.css)
                                             for document, own in zip(self.parts, self.ids[1:])]
 
-    def finish(self, body: list[Result]) -> list[Task]:
-        """From the body's layouts: the front matter with its page numbers, and the footers."""
-        from .pdfjoin import layout
+    def _footers(self, total: int) -> Task:
+        footers = html_env().get_template("html/page-footers.html.j2").render(
+            language=self.corpus.meta.language, total=total)
+        return footers, False, self.footers_css
 
-        layouts = [layout(data) for data, _ in body]
-        self.front_pages = start = layouts[0].pages
+    def _numbered(self, layouts: list[Layout]) -> list[Task]:
+        """The front matter with its page numbers and the footers, from the body's layouts."""
+        start = layouts[0].pages
         numbers: dict[str, int] = {}
         for found in layouts[1:]:
             numbers.update({name: start + page + 1 for name, page in found.anchors.items()})
             start += found.pages
-        footers = html_env().get_template("html/page-footers.html.j2").render(
-            language=self.corpus.meta.language, total=start)
-        return [self._front(numbers), (footers, False, self.footers_css)]
+        return [self._front(numbers), self._footers(start)]
+
+    def finish(self, body: list[Result]) -> list[Task]:
+        """From the body's layouts: the front matter with its page numbers, and the footers."""
+        self.layouts = [part_layout(data) for data, _ in body]
+        self.front_pages = self.layouts[0].pages
+        return self._numbered(self.layouts)
+
+    def finish_early(self, body: list[Task], reported: dict[int, Layout]) -> list[Task]:
+        """What finish() will return (those not laid out before), from the layouts the workers
+        `reported` for the parts being laid out (by their index in `body`) and the remembered
+        layouts of the others: sent while the edited part is still being written."""
+        layouts = []
+        for i, task in enumerate(body):
+            data = None if i in reported else cache.read_bytes(AREA, _key(task))
+            if i not in reported and data is None:
+                return []
+            layouts.append(reported[i] if i in reported else part_layout(data))
+        return [task for task in self._numbered(layouts) if not laid_out_before(task)]
 
     def join(self, body: list[Result], finished: list[Result]) -> Result:
         """The joined handout and its warnings (each once: the parts share their stylesheet)."""
-        from .pdfjoin import join, layout
+        from .pdfjoin import join
 
         (front, front_warnings), (footers, footer_warnings) = finished
-        if layout(front).pages != self.front_pages:
+        front_layout = part_layout(front)
+        if front_layout.pages != self.front_pages:
             raise RuntimeError("the contents changed length with their page numbers")
-        joined = join([front] + [data for data, _ in body[1:]], footers, XREF)
+        joined = join([front] + [data for data, _ in body[1:]], [front_layout, *self.layouts[1:]], footers, XREF)
         warnings = front_warnings + [w for _, found in body[1:] for w in found] + footer_warnings
         return joined, list(dict.fromkeys(warnings))

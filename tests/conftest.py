@@ -45,6 +45,18 @@ def bundled_pdfs():
     return corpus, files, records
 
 
+@pytest.fixture(scope="session")
+def bundled_readers(bundled_pdfs) -> dict:
+    """A pypdf reader of each bundled PDF, shared by the test modules, so that the text pypdf
+    extracts from them is extracted once (pdf_lines.page_texts)."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    _, files, _ = bundled_pdfs
+    return {name.rsplit("-", 1)[1].removesuffix(".pdf"): PdfReader(BytesIO(data)) for name, data in files.items()}
+
+
 @pytest.fixture
 def run(capsys):
     """Run the CLI in-process: returns (exit code, stdout, stderr)."""

@@ -45,9 +45,20 @@ def corpus_paragraphs(corpus: Corpus) -> list[str]:
     return [p for p in out if len(p.split()) >= 3]
 
 
+_TEXTS: dict[int, tuple[PdfReader, list[str]]] = {}
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    """Each page's text as pypdf extracts it, once per reader (the handout's takes twenty seconds,
+    and several checks read it)."""
+    if id(reader) not in _TEXTS or _TEXTS[id(reader)][0] is not reader:
+        _TEXTS[id(reader)] = (reader, [page.extract_text() or "" for page in reader.pages])
+    return _TEXTS[id(reader)][1]
+
+
 def lines(reader: PdfReader) -> list[str]:
     """The non-blank text lines of every page, in order."""
-    return [line for page in reader.pages for line in (page.extract_text() or "").splitlines() if line.strip()]
+    return [line for text in page_texts(reader) for line in text.splitlines() if line.strip()]
 
 
 HYPHENS = ("-", "\u2010", "\u00ad")

@@ -37,14 +37,13 @@ def text_chunks(markdown: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(bundled_pdfs):
-    corpus, files, records = bundled_pdfs
-    readers = {name.rsplit("-", 1)[1].removesuffix(".pdf"): PdfReader(BytesIO(data)) for name, data in files.items()}
-    return corpus, readers, records
+def built(bundled_pdfs, bundled_readers):
+    corpus, _, records = bundled_pdfs
+    return corpus, bundled_readers, records
 
 
 def page_texts(reader: PdfReader) -> list[str]:
-    return [page.extract_text() or "" for page in reader.pages]
+    return pdf_lines.page_texts(reader)
 
 
 def test_no_weasyprint_warnings(built):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from html.parser import HTMLParser
-from io import BytesIO
 
 import pytest
 from pypdf import PageObject, PdfReader
@@ -13,6 +12,7 @@ from builders import html as html_builder
 from schema import load_corpus
 from schema.markdown import render_html
 
+from . import pdf_lines
 from .test_pdf import contents_pages, squash, text_chunks
 
 Line = tuple[float, list[tuple[float, str]]]  # baseline y, fragments (x, text) left to right
@@ -20,9 +20,8 @@ SCANNED: dict[int, list] = {}  # body() per reader (the readers live as long as 
 
 
 @pytest.fixture(scope="module")
-def readers(bundled_pdfs) -> dict[str, PdfReader]:
-    _, files, _ = bundled_pdfs
-    return {name.rsplit("-", 1)[1].removesuffix(".pdf"): PdfReader(BytesIO(data)) for name, data in files.items()}
+def readers(bundled_readers) -> dict[str, PdfReader]:
+    return bundled_readers
 
 
 def scan(page: PageObject) -> tuple[list[Line], list[float]]:
@@ -104,7 +103,7 @@ def test_short_tables_are_not_split_across_pages(bundled_pdfs, readers):
     parser = Tables()
     for q in corpus.published:
         parser.feed(render_html(q.answer, lambda tex, display: ""))  # formulas are drawn, not text
-    pages = [squash(page.extract_text()) for page in readers["handout"].pages]
+    pages = [squash(text) for text in pdf_lines.page_texts(readers["handout"])]
     checked = 0
     for rows in parser.tables:
         rows = [row for row in rows if len(row) >= 8]
@@ -129,7 +128,7 @@ def contents_lines(reader: PdfReader) -> list[Line]:
 
 
 def test_contents_explains_the_level_letters(readers):
-    text = "\n".join(readers["handout"].pages[i].extract_text() for i in contents_pages(readers["handout"]))
+    text = "\n".join(pdf_lines.page_texts(readers["handout"])[i] for i in contents_pages(readers["handout"]))
     assert re.search(r"B\s*Basic\W+I\s*Intermediate\W+A\s*Advanced", text)
 
 
@@ -166,7 +165,7 @@ def test_wrapped_contents_entries_hang_under_the_title(readers):
 
 def test_quiz_key_repeats_each_question_under_its_section(bundled_pdfs, readers):
     corpus = bundled_pdfs[0]
-    text = "\n".join(page.extract_text() for page in readers["quiz"].pages)
+    text = "\n".join(pdf_lines.page_texts(readers["quiz"]))
     key = text[text.index("Answer key"):]
     starts = [(int(m.group(1)), m.start()) for m in re.finditer(r"(?m)^\s*A(\d+)\.", key)]
     entries = {n: squash(key[start:end]) for (n, start), (_, end) in zip(starts, [*starts[1:], (0, len(key))])}

@@ -310,6 +310,56 @@ def test_an_edit_lays_out_only_its_own_part(sections_corpus, tmp_path, monkeypat
     assert_same_for_a_reader(grown, pdf.render_whole(load_corpus(content), "handout"))
 
 
+def test_the_contents_and_footers_go_to_a_worker_once_the_edited_part_is_laid_out(sections_corpus, tmp_path, monkeypatch):
+    """With the workers, a build sends the numbered contents and the footers as soon as a worker
+    reports the edited part's layout (while it still draws and writes that part): each is laid
+    out once, and the handout is the whole-document one for a reader."""
+    import threading
+    import time
+
+    from builders import build, workers
+
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path / "cache"))
+    content = tmp_path / "content"
+    shutil.copytree(sections_corpus, content)
+    before = pdf.render(load_corpus(content), modes=("handout",))["tiny-handout.pdf"]
+    single = content / "03-single" / "01-single.md"
+    single.write_text(single.read_text(encoding="utf-8") + "\n" + "A longer answer. " * 150 + "\n", encoding="utf-8")
+    pool = workers.start_workers(2, "a4")
+    submitted = []
+    submit = pool.submit
+    monkeypatch.setattr(pool, "submit", lambda fn, *args: args and submitted.append(
+        (_part_titles([args[0][0]])[0], threading.current_thread().name)) or submit(fn, *args))
+    finish = pdfparts.Handout.finish
+
+    def finish_late(self, body):  # noqa: ANN001, ANN202 - this process slower than the report, whatever the timing
+        deadline = time.monotonic() + 30
+        while len(submitted) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return finish(self, body)
+
+    monkeypatch.setattr(pdfparts.Handout, "finish", finish_late)
+    try:
+        grown = pdf.render(load_corpus(content), modes=("handout",), run=build._pool_runner(pool, []))["tiny-handout.pdf"]  # noqa: SLF001
+    finally:
+        workers.stop_workers(pool)
+    assert len(PdfReader(BytesIO(grown)).pages) > len(PdfReader(BytesIO(before)).pages)
+    assert submitted == [("3. One question", "MainThread"), ("front", "layouts"), ("footers", "layouts")]
+    assert_same_for_a_reader(grown, pdf.render_whole(load_corpus(content), "handout"))
+
+
+def test_the_layout_reported_before_writing_is_the_written_one():
+    """render_pdf's report (pages laid out, not yet drawn) gives what the PDF's destinations say,
+    and asking for it changes no byte."""
+    document = ('<html lang="en"><h1 id="a">A</h1><p id="b" style="break-before: page">B <span id="c">C</span></p>'
+                '<p id="d" style="break-before: page">D</p></html>')
+    reported = []
+    data = pdf.render_pdf(document, laid_out=lambda pages, anchors: reported.append((pages, anchors)))
+    assert data == pdf.render_pdf(document)
+    from builders.pdfjoin import layout
+    assert reported == [(3, {"a": 0, "b": 1, "c": 1, "d": 2})] == [(layout(data).pages, layout(data).anchors)]
+
+
 def test_warnings_of_a_remembered_part_are_reported_again(sections_corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path / "cache"))
     real = pdf.print_css
@@ -320,6 +370,27 @@ def test_warnings_of_a_remembered_part_are_reported_again(sections_corpus, tmp_p
     assert first == second
     (_, warnings), = second.values()
     assert len([m for _, m in warnings if "frobnicate" in m]) == 1, warnings  # once, not once per part
+
+
+def test_a_layout_is_read_once_then_remembered_by_the_bytes(tmp_path, monkeypatch):
+    """A part's page count and anchors are read from its PDF once, then come from the cache,
+    equal to reading it; other bytes are read, and so is a part whose entry is damaged."""
+    from builders import pdfjoin
+
+    monkeypatch.setenv("STUDYKIT_CACHE", str(tmp_path))
+    read = []
+    real = pdfjoin.layout
+    monkeypatch.setattr(pdfjoin, "layout", lambda data: read.append(data) or real(data))
+    two = pdf.render_pdf('<html lang="en"><h1 id="a">A</h1><p id="b" style="break-before: page">B</p></html>')
+    one = pdf.render_pdf('<html lang="en"><h1 id="c">C</h1></html>')
+    found = pdfparts.part_layout(two)
+    assert (found.pages, found.anchors) == (2, {"a": 0, "b": 1}) and found.adopted and len(read) == 1
+    assert pdfparts.part_layout(two) == found == real(two) and len(read) == 1
+    assert pdfparts.part_layout(one) == real(one) and len(read) == 2
+    for entry in (tmp_path / pdfparts.AREA).glob("*/*"):
+        entry.write_text('[2, {"a": ', encoding="utf-8")
+    assert pdfparts.part_layout(two) == found and len(read) == 3
+    assert pdfparts.part_layout(two) == found and len(read) == 3
 
 
 def test_parts_are_cut_where_the_whole_document_breaks_pages():

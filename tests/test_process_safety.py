@@ -231,6 +231,25 @@ def test_a_worker_ends_within_seconds_of_its_parent_being_killed(way: str) -> No
     assert until(lambda: process_state(worker) in ("", "Z", "X"), 10, step=0.05), f"worker {worker} outlived its parent"
 
 
+def test_while_a_batch_is_laid_out_a_second_worker_starts_for_the_next() -> None:
+    """With one document to lay out and the first worker busy with it, the pool starts the
+    second worker at once (warm when the contents and footers follow), not when they arrive."""
+    from builders import build, pdf, workers
+
+    pool = workers.start_workers(2, "a4")
+    try:
+        deadline = time.monotonic() + 30
+        while pool._idle_worker_semaphore._value < 1 and time.monotonic() < deadline:  # noqa: SLF001
+            time.sleep(0.01)  # the first worker warm, and counted idle
+        assert len(pool._processes) == 1  # noqa: SLF001
+        task = ('<html lang="en"><p>One page.</p></html>', False, pdf.stylesheets("a4")[0])
+        (data, _), = build._pool_runner(pool, [])([task])  # noqa: SLF001
+        assert data.startswith(b"%PDF")
+        assert len(pool._processes) == 2  # noqa: SLF001
+    finally:
+        workers.stop_workers(pool)
+
+
 def test_a_worker_whose_parent_is_already_gone_exits_at_once() -> None:
     """The parent died before the worker could ask the kernel (we were reparented): exit 1."""
     done = subprocess.run([sys.executable, "-c", WORKER, "prctl", "1"], capture_output=True, text=True,
