@@ -128,27 +128,27 @@ def _pool_runner(pool: Workers, meanwhile: list[Callable[[], None]]):  # noqa: A
     lock = threading.Lock()  # the pool's listener thread sends early too
     early: dict[pdfparts.Task, Future] = {}  # sent ahead, not asked for yet
     sent: set[pdfparts.Task] = set()  # the batch being sent
-    asked: set[pdfparts.Task] = set()  # every task a batch asked for (never sent early after that)
+    batches = 0  # batches begun: what a batch waits for is sent early only while it lasts
     heard: dict[str, Layout] = {}  # layouts the workers reported, by document digest
-    waiting: list[tuple[dict[int, str], Callable[[dict[int, Layout]], list[pdfparts.Task]]]] = []
-
-    def send_early(tasks: list[pdfparts.Task]) -> None:
-        with lock:
-            for task in tasks:
-                if task not in early and task not in asked:
-                    early[task] = pool.submit(render_task, task)
+    waiting: list[tuple[int, dict[int, str], Callable[[dict[int, Layout]], list[pdfparts.Task]]]] = []
 
     def make_what_can_be_made() -> None:
         with lock:
-            ready = [(wanted, make) for wanted, make in waiting if all(digest in heard for digest in wanted.values())]
+            ready = [entry for entry in waiting if all(digest in heard for digest in entry[1].values())]
             for entry in ready:
                 waiting.remove(entry)
-            layouts = [{i: heard[digest] for i, digest in wanted.items()} for wanted, _ in ready]
-        for (_, make), found in zip(ready, layouts):
+            layouts = [{i: heard[digest] for i, digest in wanted.items()} for _, wanted, _ in ready]
+        for (batch, _, make), found in zip(ready, layouts):
             try:
-                send_early(make(found))
+                tasks = make(found)
             except Exception:  # noqa: BLE001 - only a head start: the build makes them again when it needs them, and says what failed
-                pass
+                continue
+            with lock:
+                if batch != batches:
+                    continue  # the build has begun its next batch: it asks for them itself
+                for task in tasks:
+                    if task not in early:
+                        early[task] = pool.submit(render_task, task)
 
     def listen(digest: str, pages: int, anchors: dict[str, int]) -> None:
         with lock:
@@ -157,22 +157,27 @@ def _pool_runner(pool: Workers, meanwhile: list[Callable[[], None]]):  # noqa: A
 
     def once_laid_out(tasks: list[pdfparts.Task], make: Callable[[dict[int, Layout]], list[pdfparts.Task]]) -> None:
         with lock:
-            waiting.append(({i: document_digest(task[0]) for i, task in enumerate(tasks) if task in sent}, make))
+            waiting.append((batches, {i: document_digest(task[0]) for i, task in enumerate(tasks) if task in sent}, make))
         make_what_can_be_made()
 
     def run(tasks):  # noqa: ANN001, ANN202
+        nonlocal batches
+        with lock:
+            batches += 1
         batch = []
-        sent.clear()
         for task in tasks:
             with lock:
-                asked.add(task)
                 batch.append(early.pop(task, None) or pool.submit(render_task, task))
-            sent.add(task)
+                sent.add(task)
         while meanwhile:
             meanwhile.pop(0)()
         pool.ready.result()
         pool.submit(int)  # a worker starts when a task waits and none is idle (see start_workers)
-        return [future.result() for future in batch]
+        results = [future.result() for future in batch]
+        with lock:  # holds no document past its batch
+            sent.clear()
+            waiting.clear()
+        return results
 
     pool.listener = listen
     run.once_laid_out = once_laid_out

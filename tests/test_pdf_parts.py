@@ -348,6 +348,20 @@ def test_the_contents_and_footers_go_to_a_worker_once_the_edited_part_is_laid_ou
     assert_same_for_a_reader(grown, pdf.render_whole(load_corpus(content), "handout"))
 
 
+def test_render_pdf_in_two_steps_writes_what_weasyprint_writes_in_one():
+    """render_pdf lays out, reports, then writes (HTML.render, Document.write_pdf): the bytes are
+    those of HTML.write_pdf with the same options, with a stylesheet and tags, and without."""
+    import weasyprint
+
+    document = '<html lang="en"><h1 id="a">A $x$</h1><p>Text <a href="#a">back</a>.</p><table><tr><th>h</th></tr></table></html>'
+    sheet, font_config, _ = pdf.parsed_stylesheet(pdf.stylesheets("a4")[1])
+    for tagged, styled in ((True, True), (False, False)):
+        options = {"stylesheets": [sheet], "font_config": font_config} if styled else {}
+        one_step = weasyprint.HTML(string=document, url_fetcher=pdf.url_fetcher(), base_url="about:blank").write_pdf(
+            finisher=pdf.open_with_bookmarks, pdf_tags=tagged, custom_metadata=True, **options)
+        assert pdf.render_pdf(document, tagged=tagged, css=pdf.stylesheets("a4")[1] if styled else None) == one_step
+
+
 def test_the_layout_reported_before_writing_is_the_written_one():
     """render_pdf's report (pages laid out, not yet drawn) gives what the PDF's destinations say,
     and asking for it changes no byte."""
