@@ -56,7 +56,8 @@ def render_task(task: Task) -> Result:
 
     document, tagged, css = task
     with renderlog.collected() as warnings:
-        data = render_pdf(document, tagged=tagged, css=css, laid_out=lambda pages, anchors: report_layout(document, pages, anchors))
+        data = render_pdf(document, tagged=tagged, css=css,
+                          laid_out=lambda pages, anchors: report_layout(document, pages, anchors))
     return data, warnings
 
 
@@ -189,10 +190,13 @@ class Handout:
         layouts of the others: sent while the edited part is still being written."""
         layouts = []
         for i, task in enumerate(body):
-            data = None if i in reported else cache.read_bytes(AREA, _key(task))
-            if i not in reported and data is None:
-                return []
-            layouts.append(reported[i] if i in reported else part_layout(data))
+            if i in reported:
+                layouts.append(reported[i])
+                continue
+            data = cache.read_bytes(AREA, _key(task))
+            if data is None:
+                return []  # forgotten since: finish() numbers the contents once it is laid out again
+            layouts.append(part_layout(data))
         return [task for task in self._numbered(layouts) if not laid_out_before(task)]
 
     def join(self, body: list[Result], finished: list[Result]) -> Result:

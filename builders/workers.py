@@ -18,6 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 WATCH_INTERVAL = 0.5  # seconds between two looks at the parent, where the kernel cannot be asked
+LISTEN_INTERVAL = 0.5  # seconds between two looks at whether the workers were stopped, while no layout comes
 
 
 def start_workers(workers: int, paper: str) -> Workers:
@@ -51,7 +52,7 @@ class Workers(ProcessPoolExecutor):
 def _listen(pool: Workers) -> None:
     while pool.listening:
         try:
-            message = pool.layouts.get(timeout=WATCH_INTERVAL)
+            message = pool.layouts.get(timeout=LISTEN_INTERVAL)
         except queue.Empty:
             continue
         except (OSError, EOFError, ValueError):
