@@ -164,7 +164,7 @@ def render_pdf(document: str, tagged: bool = True, css: str | None = None,
                 for name in page.anchors:
                     anchors.setdefault(name, number)
             laid_out(len(rendered.pages), anchors)
-        rendered.write_pdf(out, 1, open_with_bookmarks, **{key: options[key] for key in weasyprint.DEFAULT_OPTIONS})
+        rendered.write_pdf(out, 1, open_with_bookmarks, **options)  # every key a default option's
     finally:
         gc.set_threshold(*threshold)
     if _speed_up():
